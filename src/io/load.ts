@@ -1,0 +1,69 @@
+/** Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it). */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { decodeModel } from '../codec/decode.js';
+import type { ModelProto } from '../codec/types.js';
+import { readError } from './fs-errors.js';
+import { rememberOrigin } from './provenance.js';
+import { loadExternalData } from './external-load.js';
+
+/** protobuf cannot address more than 2 GiB - 1 bytes; a bigger .onnx file is not a model. */
+export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+
+/** Options of {@link loadModel}. */
+export interface LoadOptions {
+  /**
+   * Read tensors stored in external data files into `raw_data` now. Default false: such tensors
+   * stay references (`data_location` EXTERNAL) and their bytes are never read; saveModel keeps the
+   * references valid.
+   */
+  readonly loadExternal?: boolean;
+  /** Accept a protobuf message with no graph (default false: that is a ModelDecodeError). */
+  readonly allowNoGraph?: boolean;
+}
+
+/**
+ * Loads an ONNX model file.
+ *
+ * The file is read once into one buffer and decoded without copying tensor data: every `raw_data`
+ * (and other large bytes field) is a view of that buffer, so the model costs about its file size
+ * in memory. External data is not read unless `loadExternal` is set; the model's folder is
+ * remembered (see {@link modelOrigin}) so {@link saveModel} can resolve the references later.
+ *
+ * @param path the .onnx file; named as given in error messages
+ * @throws InputError when the file is missing, a folder, not a regular file, unreadable or larger
+ *   than 2 GiB; when an external data file is missing or too short (with `loadExternal`)
+ * @throws ModelDecodeError (from the codec) when the bytes are not an ONNX model; it names the file
+ */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<ModelProto> {
+  if (typeof path !== 'string' || path === '') throw new TypeError('loadModel: path must be a non-empty string');
+  const absolute = resolve(path);
+  let size: number;
+  try {
+    const st = await stat(absolute);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile()) {
+      // A FIFO or device could block forever or never end: refuse it rather than hang.
+      throw new InputError(`${path} is not a regular file`, 'give the path of an .onnx model file');
+    }
+    size = st.size;
+  } catch (err) {
+    throw readError(err, path);
+  }
+  if (size > MAX_MODEL_FILE_BYTES) throw readError(Object.assign(new Error('too large'), { code: 'ERR_FS_FILE_TOO_LARGE' }), path);
+
+  let buffer: Buffer;
+  try {
+    buffer = await readFile(absolute);
+  } catch (err) {
+    throw readError(err, path);
+  }
+  // A plain Uint8Array view of the same memory: decoded bytes fields become views of it too.
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const model = decodeModel(bytes, { source: path, allowNoGraph: options.allowNoGraph });
+  const baseDir = dirname(absolute);
+  rememberOrigin(model, { path: absolute, baseDir, byteLength: bytes.byteLength });
+  if (options.loadExternal) await loadExternalData(model, baseDir, path);
+  return model;
+}
