@@ -1,5 +1,7 @@
+import { InputError } from '../errors.js';
+
 /** Raised when bytes cannot be decoded as an ONNX model. `source` names the file when known. */
-export class ModelDecodeError extends Error {
+export class ModelDecodeError extends InputError {
   override readonly name = 'ModelDecodeError';
   constructor(
     message: string,
@@ -7,7 +9,7 @@ export class ModelDecodeError extends Error {
     readonly source?: string,
     options?: { cause?: unknown },
   ) {
-    super(source ? `${source}: ${message}` : message, options);
+    super(source ? `${source}: ${message}` : message, 'check that the file is a complete .onnx model (re-export or re-download it)', options);
   }
 }
 

@@ -12,3 +12,5 @@ export {
   irVersion, raiseIrVersion, restoreIrVersion, ORIGINAL_IR_KEY,
 } from './opset.js';
 export * from './factory.js';
+export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './shapes.js';
+export { nearestNames } from './suggest.js';

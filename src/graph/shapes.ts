@@ -1,0 +1,190 @@
+/**
+ * Tensor types and shapes: what the model declares (inputs, outputs, value_info, initializers), filled in
+ * by a small forward inference over the operators convolutional networks are made of. Unknown ops give
+ * unknown shapes, never wrong ones. Symbolic dimensions travel as their names.
+ */
+import type { AttributeProto, GraphProto, NodeProto, TypeProto } from '../codec/types.js';
+import { int64ToNumber } from '../codec/int64.js';
+import { isDefaultDomain } from './select.js';
+import type { ModelIndex } from './model-index.js';
+
+/** A dimension: a size, a symbolic name, or unknown. */
+export type ShapeDim = number | string | undefined;
+
+/** A tensor's element type and shape (undefined shape: rank unknown). */
+export interface TensorInfo {
+  readonly elemType?: number;
+  readonly shape?: readonly ShapeDim[];
+}
+
+/** Reads the type of a ValueInfo. */
+export function tensorInfoOfType(type: TypeProto | undefined): TensorInfo | undefined {
+  const tt = type?.tensor_type;
+  if (!tt) return undefined;
+  const elemType = tt.elem_type || undefined;
+  if (!tt.shape) return { elemType };
+  const shape = tt.shape.dim.map((d): ShapeDim => {
+    if (Object.prototype.hasOwnProperty.call(d, 'dim_value')) return int64ToNumber(d.dim_value);
+    if (d.dim_param) return d.dim_param;
+    return undefined;
+  });
+  return { elemType, shape };
+}
+
+function attr(node: NodeProto, name: string): AttributeProto | undefined {
+  return node.attribute.find((a) => a.name === name);
+}
+function attrInts(node: NodeProto, name: string): number[] | undefined {
+  const a = attr(node, name);
+  return a ? a.ints.map((v) => int64ToNumber(v)) : undefined;
+}
+function attrInt(node: NodeProto, name: string, fallback: number): number {
+  const a = attr(node, name);
+  return a && Object.prototype.hasOwnProperty.call(a, 'i') ? int64ToNumber(a.i) : fallback;
+}
+function attrString(node: NodeProto, name: string): string | undefined {
+  const a = attr(node, name);
+  return a?.s ? new TextDecoder().decode(a.s) : undefined;
+}
+
+const SAME_SHAPE = new Set([
+  'Relu', 'LeakyRelu', 'PRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Clip', 'Elu', 'Selu', 'Celu',
+  'Gelu', 'Mish', 'Softplus', 'Softsign', 'Identity', 'Dropout', 'BatchNormalization', 'InstanceNormalization',
+  'LRN', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Erf', 'Softmax', 'LogSoftmax', 'Reciprocal', 'Floor', 'Ceil',
+  'Round', 'LayerNormalization', 'GroupNormalization', 'ThresholdedRelu', 'Shrink', 'Sign',
+]);
+const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
+
+/** Output spatial size of a sliding window; undefined when not computable. */
+function windowOut(inp: ShapeDim, k: number, stride: number, dil: number, padSum: number, autoPad: string | undefined, ceil: boolean): ShapeDim {
+  if (typeof inp !== 'number') return undefined;
+  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(inp / stride);
+  const eff = dil * (k - 1) + 1;
+  const pads = autoPad === 'VALID' ? 0 : padSum;
+  const v = (inp + pads - eff) / stride;
+  return (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
+}
+
+function broadcast(a: readonly ShapeDim[], b: readonly ShapeDim[]): ShapeDim[] {
+  const n = Math.max(a.length, b.length);
+  const out: ShapeDim[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1;
+    const y = b[b.length - n + i] ?? 1;
+    out.push(x === 1 ? y : y === 1 ? x : x === y ? x : typeof x === 'number' && typeof y === 'number' ? undefined : x ?? y);
+  }
+  return out;
+}
+
+/** Infers output infos of one node from its input infos; entries may be undefined. */
+function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInts: (name: string) => number[] | undefined): (TensorInfo | undefined)[] {
+  if (!isDefaultDomain(node.domain)) {
+    if (node.domain === 'com.sge-inject') return [inputs[0]];
+    return [];
+  }
+  const x = inputs[0];
+  const op = node.op_type ?? '';
+  if (SAME_SHAPE.has(op) && !BROADCAST.has(op)) return [x];
+  if (BROADCAST.has(op)) {
+    let shape = x?.shape;
+    for (const i of inputs.slice(1)) shape = shape && i?.shape ? broadcast(shape, i.shape) : undefined;
+    return [{ elemType: x?.elemType ?? inputs[1]?.elemType, shape }];
+  }
+  if (op === 'Cast') return [{ elemType: attrInt(node, 'to', 0) || undefined, shape: x?.shape }];
+  if (op === 'Conv' || op === 'MaxPool' || op === 'AveragePool' || op === 'LpPool') {
+    const xs = x?.shape;
+    const w = inputs[1]?.shape;
+    const kernel = attrInts(node, 'kernel_shape') ?? (op === 'Conv' && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
+    if (!xs) return [{ elemType: x?.elemType }];
+    const rank = xs.length - 2;
+    const channels = op === 'Conv' ? w?.[0] : xs[1];
+    if (!kernel || kernel.some((k) => Number.isNaN(k))) {
+      return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<ShapeDim>(rank).fill(undefined)] }];
+    }
+    const strides = attrInts(node, 'strides') ?? new Array<number>(rank).fill(1);
+    const dil = attrInts(node, 'dilations') ?? new Array<number>(rank).fill(1);
+    const pads = attrInts(node, 'pads') ?? new Array<number>(2 * rank).fill(0);
+    const autoPad = attrString(node, 'auto_pad');
+    const ceil = attrInt(node, 'ceil_mode', 0) === 1;
+    const spatial = xs.slice(2).map((d, i) => windowOut(d, kernel[i]!, strides[i] ?? 1, dil[i] ?? 1, (pads[i] ?? 0) + (pads[i + rank] ?? 0), autoPad === 'NOTSET' ? undefined : autoPad, ceil));
+    return [{ elemType: x?.elemType, shape: [xs[0], channels, ...spatial] }];
+  }
+  if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool' || op === 'GlobalLpPool') {
+    return [{ elemType: x?.elemType, shape: x?.shape ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined }];
+  }
+  if (op === 'Flatten' && x?.shape) {
+    let axis = attrInt(node, 'axis', 1);
+    if (axis < 0) axis += x.shape.length;
+    const prod = (ds: readonly ShapeDim[]): ShapeDim => ds.reduce<ShapeDim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
+    return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
+  }
+  if (op === 'Gemm') {
+    const a = x?.shape, b = inputs[1]?.shape;
+    const m = a ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
+    const n = b ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
+    return [{ elemType: x?.elemType, shape: [m, n] }];
+  }
+  if (op === 'Concat') {
+    const shapes = inputs.map((i) => i?.shape);
+    if (shapes.some((s) => !s)) return [{ elemType: x?.elemType }];
+    const rank = shapes[0]!.length;
+    let axis = attrInt(node, 'axis', 0);
+    if (axis < 0) axis += rank;
+    const out = shapes[0]!.map((d, i) => (i === axis ? shapes.reduce<ShapeDim>((s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined), 0) : d));
+    return [{ elemType: x?.elemType, shape: out }];
+  }
+  if (op === 'Reshape') {
+    const target = constInts(node.input[1] ?? '');
+    if (!target || !x?.shape) return [{ elemType: x?.elemType }];
+    const out: ShapeDim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
+    return [{ elemType: x.elemType, shape: out }];
+  }
+  return [];
+}
+
+/**
+ * Types and shapes of every tensor of a graph that the model declares or that inference reaches.
+ * Declared shapes win over inferred ones. `outer` supplies infos of enclosing scopes for nested graphs.
+ */
+export function inferShapes(graph: GraphProto, index: ModelIndex, outer?: ReadonlyMap<string, TensorInfo>): Map<string, TensorInfo> {
+  const infos = new Map<string, TensorInfo>(outer ?? []);
+  for (const t of graph.initializer) {
+    if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map((d) => int64ToNumber(d)) });
+  }
+  for (const v of [...graph.input, ...graph.value_info, ...graph.output]) {
+    const info = v.name ? tensorInfoOfType(v.type) : undefined;
+    if (v.name && info && (info.shape || !infos.has(v.name))) infos.set(v.name, info);
+  }
+  const constInts = (name: string): number[] | undefined => {
+    const t = index.initializer(name);
+    if (!t) return undefined;
+    if (t.int64_data.length) return t.int64_data.map((v) => int64ToNumber(v));
+    if (t.raw_data && t.data_type === 7) {
+      const dv = new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength);
+      return Array.from({ length: t.raw_data.byteLength / 8 }, (_, i) => Number(dv.getBigInt64(i * 8, true)));
+    }
+    return undefined;
+  };
+  for (const node of graph.node) {
+    const outs = inferNode(node, node.input.map((n) => (n ? infos.get(n) : undefined)), constInts);
+    node.output.forEach((name, i) => {
+      const inferred = outs[i];
+      const declared = infos.get(name);
+      if (name && inferred && !(declared?.shape)) infos.set(name, { elemType: declared?.elemType ?? inferred.elemType, shape: inferred.shape });
+    });
+  }
+  return infos;
+}
+
+/** Types and shapes for every scope of the model (names are unique model-wide, so one map serves). */
+export function inferModelShapes(index: ModelIndex): Map<string, TensorInfo> {
+  const all = new Map<string, TensorInfo>();
+  const byScope = new Map<GraphProto, Map<string, TensorInfo>>();
+  for (const scope of index.scopes) {
+    const outer = scope.parent ? byScope.get(scope.parent.graph) : undefined;
+    const infos = inferShapes(scope.graph, index, outer);
+    byScope.set(scope.graph, infos);
+    for (const [k, v] of infos) if (!all.has(k) || v.shape) all.set(k, v);
+  }
+  return all;
+}
