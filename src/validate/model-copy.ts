@@ -1,0 +1,95 @@
+/**
+ * In-memory variants of a model for validation runs: extra graph outputs (to read intermediate
+ * tensors) and SGE sites bypassed. Only the messages on the path to what changes are copied (shallow
+ * copies keeping their prototype, so absent fields still read as defaults and encode as absent); the
+ * caller's model, its tensors and its files are never touched.
+ */
+import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../codec/types.js';
+import { makeNode, makeValueInfo } from '../graph/factory.js';
+import type { GraphStep } from './graph-walk.js';
+import type { SgeSite } from './sites.js';
+
+/** A shallow copy of a decoded or built message: same prototype, same own fields. */
+function shallow<T extends object>(msg: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(msg) as object) as T, msg);
+}
+
+/** A copy of `model` in which the graph at `steps` is a fresh shallow copy given to `edit`. */
+export function editGraphCopy(model: ModelProto, steps: readonly GraphStep[], edit: (graph: GraphProto) => void): ModelProto {
+  const copy = shallow(model);
+  copy.graph = copyDown(model.graph!, steps, edit);
+  return copy;
+}
+
+function copyDown(graph: GraphProto, steps: readonly GraphStep[], edit: (graph: GraphProto) => void): GraphProto {
+  const g = shallow(graph);
+  if (steps.length === 0) {
+    edit(g);
+    return g;
+  }
+  const [step, ...rest] = steps as [GraphStep, ...GraphStep[]];
+  g.node = [...graph.node];
+  const node: NodeProto = shallow(graph.node[step.node]!);
+  node.attribute = [...node.attribute];
+  const attr: AttributeProto = shallow(node.attribute[step.attribute]!);
+  if (step.index === undefined) attr.g = copyDown(attr.g!, rest, edit);
+  else {
+    attr.graphs = [...attr.graphs];
+    attr.graphs[step.index] = copyDown(attr.graphs[step.index]!, rest, edit);
+  }
+  node.attribute[step.attribute] = attr;
+  g.node[step.node] = node;
+  return g;
+}
+
+/** A tensor to expose: its name and, when known, its ONNX element type (the shape is left open). */
+export interface ExtraOutput {
+  readonly name: string;
+  readonly dataType?: number;
+}
+
+/**
+ * A copy of `model` whose main graph also outputs `extra` (names already among the outputs are not
+ * repeated). onnxruntime then computes and returns those tensors, and cannot fuse their producer away.
+ */
+export function withExtraOutputs(model: ModelProto, extra: readonly ExtraOutput[]): ModelProto {
+  return editGraphCopy(model, [], (g) => {
+    const present = new Set(g.output.map((o) => o.name));
+    const added: ValueInfoProto[] = [];
+    for (const e of extra) {
+      if (present.has(e.name)) continue;
+      present.add(e.name);
+      added.push(e.dataType ? makeValueInfo(e.name, e.dataType) : { name: e.name, metadata_props: [] });
+    }
+    g.output = [...g.output, ...added];
+  });
+}
+
+/**
+ * A copy of the rewritten model with every given site replaced by `Identity(X) → Y`: what the model
+ * computes if the transform's rewiring is right and the SGE blocks are taken out again. It must
+ * reproduce the original model (at every conv output and every graph output). Initializers of the
+ * removed blocks stay (unused; onnxruntime ignores them).
+ */
+export function withSitesBypassed(model: ModelProto, sites: readonly SgeSite[]): ModelProto {
+  const byGraph = new Map<string, SgeSite[]>();
+  for (const s of sites) {
+    if (s.problem) continue;
+    const key = JSON.stringify(s.steps);
+    byGraph.set(key, [...(byGraph.get(key) ?? []), s]);
+  }
+  let copy = model;
+  for (const group of byGraph.values()) {
+    copy = editGraphCopy(copy, group[0]!.steps, (g) => {
+      const drop = new Set<number>();
+      const replace = new Map<number, NodeProto>();
+      for (const s of group) {
+        for (const i of s.nodeIndices) drop.add(i);
+        replace.set(s.outputNode, makeNode({ op_type: 'Identity', input: [s.x], output: [s.y], name: `${s.name}/sge/bypass` }));
+      }
+      // The Identity takes the place of the node that wrote Y: X exists before it, Y's readers follow it.
+      g.node = g.node.flatMap((n, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [n]));
+    });
+  }
+  return copy;
+}
