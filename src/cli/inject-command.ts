@@ -1,0 +1,74 @@
+/** The main command: load, inject, save (atomically), report, and optionally validate. */
+import { readFile } from 'node:fs/promises';
+import { loadModel } from '../io/load.js';
+import { saveModel } from '../io/save.js';
+import { readError } from '../io/fs-errors.js';
+import { decodeModel } from '../codec/decode.js';
+import { encodeModel } from '../codec/encode.js';
+import { injectSge, type InjectReport } from '../sge/inject.js';
+import { parseSgeParams } from '../sge/params.js';
+import { groupsOption, type InjectCliOptions } from './program.js';
+import { checkOutputPath, defaultOutputPath } from './paths.js';
+import { formatDims, renderTable } from './table.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK } from './exit-codes.js';
+import { UsageError } from '../errors.js';
+import { validateAndReport } from './validate-command.js';
+
+/** Formats the inject report for the terminal. */
+export function formatInjectReport(r: InjectReport, output: string | undefined): string {
+  const rows = r.sites.map((s) => [s.name, String(s.channels), formatDims(s.spatial), String(s.groups), s.elemType, s.graph === 'main' ? '' : s.graph]);
+  const lines = [renderTable(['site', 'channels', 'spatial', 'groups', 'type', 'subgraph'], rows), ''];
+  lines.push(`${r.sites.length} SGE site${r.sites.length === 1 ? '' : 's'} (${r.mode} form, G=${r.groups}, ai.onnx opset ${r.opset}): +${r.nodesAdded} nodes, +${r.initializersAdded} initializers, +${r.parametersAdded} parameters`);
+  if (r.functionsAdded.length) lines.push(`functions added: ${r.functionsAdded.join(', ')}`);
+  if (r.opsetImportsAdded.length) lines.push(`opset imports added: ${r.opsetImportsAdded.join(', ')}`);
+  if (r.irVersion) lines.push(`IR version: ${r.irVersion.from} → ${r.irVersion.to}`);
+  const replaced = r.sites.filter((s) => s.replaced).length;
+  if (replaced) lines.push(`replaced ${replaced} existing SGE site${replaced === 1 ? '' : 's'} (--force)`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  lines.push(output ? `wrote ${output}` : 'dry run: nothing written');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the main command; returns the exit status. */
+export async function runInject(modelPath: string, options: InjectCliOptions, io: CliIo): Promise<number> {
+  if (!options.after?.length) {
+    throw new UsageError('no site chosen: --after is required', "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions");
+  }
+  const groups = groupsOption(options.groups);
+  const output = options.output ?? defaultOutputPath(modelPath);
+  if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+  let params;
+  if (options.params) {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(options.params));
+    } catch (err) {
+      throw readError(err, options.params, 'params file');
+    }
+    params = parseSgeParams(bytes, options.params);
+  }
+  const model = await loadModel(modelPath);
+  // The original, for validation, is re-decoded from an encoding of the untouched model (no disk re-read).
+  const original = options.validate ? decodeModel(encodeModel(model), { source: modelPath }) : undefined;
+  const report = injectSge(model, {
+    after: options.after, exclude: options.exclude, opTypes: options.opTypes, groups, params,
+    inline: Boolean(options.inline), force: Boolean(options.force),
+  });
+  let saveNotes: string[] = [];
+  if (!options.dryRun) {
+    const saved = await saveModel(model, output);
+    saveNotes = [...saved.notes];
+  }
+  if (options.json && !options.validate) {
+    io.stdout(`${JSON.stringify({ ...report, output: options.dryRun ? null : output, notes: saveNotes }, null, 2)}\n`);
+  } else if (!options.json) {
+    io.stdout(formatInjectReport(report, options.dryRun ? undefined : output));
+    for (const n of saveNotes) io.stdout(`note: ${n}\n`);
+  }
+  if (options.validate) {
+    return validateAndReport(original!, model, { json: Boolean(options.json), io, extra: options.json ? { inject: report, output: options.dryRun ? null : output } : undefined,
+      outputNote: options.dryRun ? undefined : output });
+  }
+  return EXIT_OK;
+}

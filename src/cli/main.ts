@@ -1,0 +1,56 @@
+/**
+ * Entry point of the command-line tool: parses arguments, runs the command, and turns every outcome
+ * into an exit status and a short message. Stack traces only with --debug.
+ */
+import { CommanderError } from 'commander';
+import { InputError, ValidationFailure } from '../errors.js';
+import { buildProgram } from './program.js';
+import { processIo, type CliIo } from './io.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VALIDATION } from './exit-codes.js';
+import { runInject } from './inject-command.js';
+import { runList } from './list-command.js';
+import { runValidate } from './validate-command.js';
+
+/** Renders an error for the terminal and picks the exit status. */
+export function reportError(err: unknown, io: CliIo, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    // commander has already printed its message; help and version are not errors.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    return EXIT_USAGE;
+  }
+  if (err instanceof InputError) {
+    io.stderr(`sge-inject: ${err.message}\n`);
+    if (err.hint) io.stderr(`  → ${err.hint}\n`);
+    if (debug && err.stack) io.stderr(`${err.stack}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ValidationFailure) {
+    io.stderr(`sge-inject: ${err.message}\n`);
+    if (debug && err.stack) io.stderr(`${err.stack}\n`);
+    return EXIT_VALIDATION;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  io.stderr(`sge-inject: internal error (a bug in sge-inject, please report it): ${e.message}\n`);
+  io.stderr(debug && e.stack ? `${e.stack}\n` : '  → run again with --debug to see the stack trace\n');
+  return EXIT_INTERNAL;
+}
+
+/**
+ * Runs the tool on an argument list (without `node` and the script) and resolves to the exit status.
+ * Nothing is written to disk unless the command says so; `io` receives all output.
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const debug = argv.includes('--debug');
+  let status = EXIT_OK;
+  const program = buildProgram({
+    inject: async (model, options) => { status = await runInject(model, options, io); return status; },
+    list: async (model, options) => { status = await runList(model, options, io); return status; },
+    validate: async (a, b, options) => { status = await runValidate(a, b, options, io); return status; },
+  }, io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return status;
+  } catch (err) {
+    return reportError(err, io, debug);
+  }
+}

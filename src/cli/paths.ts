@@ -1,0 +1,36 @@
+/** Output paths: the default name beside the model, and the checks done before any work starts. */
+import { stat, realpath } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+
+/** `<dir>/<stem>.sge.onnx` beside the model. */
+export function defaultOutputPath(model: string): string {
+  const ext = extname(model);
+  const stem = basename(model, ext.toLowerCase() === '.onnx' ? ext : '');
+  return join(dirname(model), `${stem}.sge.onnx`);
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return (await realpath(a)) === (await realpath(b));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks that `output` can be written before the work starts: its folder exists and is a folder, it is
+ * not a folder itself, and it is not the input unless `overwrite` is set.
+ */
+export async function checkOutputPath(input: string, output: string, overwrite: boolean): Promise<void> {
+  if (!overwrite && await sameFile(input, output)) {
+    throw new UsageError(`the output ${output} is the input model`, 'pass --overwrite to replace it (atomically), or -o another path');
+  }
+  const folder = dirname(resolve(output));
+  const st = await stat(folder).catch(() => undefined);
+  if (!st) throw new InputError(`the output folder ${dirname(output)} does not exist`, 'create it first, or choose another -o path');
+  if (!st.isDirectory()) throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path');
+  const out = await stat(output).catch(() => undefined);
+  if (out?.isDirectory()) throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');
+}

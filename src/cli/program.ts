@@ -1,0 +1,145 @@
+/**
+ * The command-line interface, built by a function with no side effects so tests can parse argument
+ * lists directly. Commands receive parsed options and return an exit status; nothing here calls
+ * process.exit.
+ */
+import { Command, Option } from 'commander';
+import { collect, parseList, parsePositiveInt } from './parse.js';
+import type { CliIo } from './io.js';
+
+/** Options of the main (inject) command as commander parses them. */
+export interface InjectCliOptions {
+  after?: string[];
+  exclude?: string[];
+  groups?: string;
+  output?: string;
+  params?: string;
+  init: string;
+  inline?: boolean;
+  opTypes?: string[];
+  validate?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  force?: boolean;
+  overwrite?: boolean;
+  debug?: boolean;
+}
+
+/** Options of `list`. */
+export interface ListCliOptions {
+  after?: string[];
+  exclude?: string[];
+  groups?: string;
+  opTypes?: string[];
+  json?: boolean;
+  debug?: boolean;
+}
+
+/** Options of `validate`. */
+export interface ValidateCliOptions {
+  inputs?: string;
+  shape?: string[];
+  dim?: string[];
+  runs?: string;
+  seed?: string;
+  rtol?: string;
+  atol?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+/** What each command does; each returns the exit status. */
+export interface CommandHandlers {
+  inject(model: string, options: InjectCliOptions): Promise<number>;
+  list(model: string, options: ListCliOptions): Promise<number>;
+  validate(original: string, rewritten: string, options: ValidateCliOptions): Promise<number>;
+}
+
+const EXAMPLES = `
+Examples:
+  # SGE(64) after the last conv of every torchvision ResNet bottleneck, then prove it in onnxruntime
+  $ sge-inject resnet50.onnx --after '*/conv3/Conv' --validate
+
+  # a Caffe-converted VGG: nodes have no names, tensors do (conv4_1, conv4_2, conv4_3)
+  $ sge-inject vgg16.onnx --groups 64 --after 'conv4_*'
+
+  # the mini ResNet shipped in fixtures/, trained parameters from a JSON file, inline standard ops
+  $ sge-inject fixtures/models/mini_resnet_bottleneck_op13.onnx --after '*/conv3/Conv' \\
+      --params fixtures/models/mini_resnet_bottleneck_op13.sge-g8-params.json --inline -o out.onnx
+
+  # a regular expression, and everything except one stage
+  $ sge-inject model.onnx --after 're:/layer[1-4]/.*/conv3/Conv' --exclude '/layer1/*'
+
+  # see the convolutions, their channels and whether --groups divides them
+  $ sge-inject list resnet50.onnx --groups 64 --after '*/conv3/Conv'
+
+  # check a rewritten model against the original
+  $ sge-inject validate resnet50.onnx resnet50.sge.onnx --shape input=1x3x224x224
+
+Exit status: 0 success, 1 validation mismatch or onnxruntime failure, 2 bad usage or input, 70 internal error.`;
+
+/** Builds the program. `io` receives commander's own output (help, errors). */
+export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
+  const program = new Command();
+  program
+    .name('sge-inject')
+    .description('Insert Spatial Group-wise Enhance (SGE) blocks after convolutions of an ONNX model, and validate them in onnxruntime.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run sge-inject --help for usage)')
+    .enablePositionalOptions()
+    .argument('<model>', 'the .onnx model to rewrite')
+    .option('-a, --after <pattern>', 'glob on node or output names (* crosses /), or re:REGEX; repeatable', collect)
+    .option('-g, --groups <n>', 'SGE groups G (default: the params file\'s, else 64)')
+    .option('-o, --output <file>', 'output model (default: <model stem>.sge.onnx beside the model)')
+    .option('--params <file>', 'per-site weight/bias: JSON {"groups", "params": {site: {weight, bias}}} or safetensors')
+    .addOption(new Option('--init <scheme>', 'parameter initialization without --params').choices(['paper']).default('paper'))
+    .option('--inline', 'write standard ops at each site instead of a model-local function')
+    .option('--exclude <pattern>', 'remove matching nodes from the selection; repeatable', collect)
+    .option('--op-types <types>', 'node types that may be chosen, comma-separated (default Conv)', parseList)
+    .option('--validate', 'run both models in onnxruntime and check every site against the reference')
+    .option('--dry-run', 'report what would change; write nothing')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--force', 're-inject where an SGE already follows a chosen node')
+    .option('--overwrite', 'allow the output to replace the input model (atomically)')
+    .option('--debug', 'show stack traces')
+    .addHelpText('after', EXAMPLES)
+    .action(async (model: string, options: InjectCliOptions) => { await handlers.inject(model, options); });
+
+  program.command('list')
+    .description('list convolutions with channels, spatial dims, whether --groups divides them and whether the patterns select them')
+    .argument('<model>', 'the .onnx model')
+    .option('-a, --after <pattern>', 'patterns to test (as for the main command); repeatable', collect)
+    .option('--exclude <pattern>', 'patterns to exclude; repeatable', collect)
+    .option('-g, --groups <n>', 'groups to check divisibility against (default 64)')
+    .option('--op-types <types>', 'node types to list, comma-separated (default Conv)', parseList)
+    .option('--json', 'print JSON on stdout')
+    .option('--debug', 'show stack traces')
+    .action(async (model: string, options: ListCliOptions) => { await handlers.list(model, options); });
+
+  program.command('validate')
+    .description('run the original and the rewritten model in onnxruntime and check every SGE site against the float64 reference')
+    .argument('<original>', 'the model before injection')
+    .argument('<rewritten>', 'the model after injection')
+    .option('--inputs <dir>', 'input tensors: input_0.pb … (ONNX test data) or NAME.npy files')
+    .option('--shape <name=dims>', 'shape of an input, e.g. input=1x3x224x224; repeatable', collect)
+    .option('--dim <name=value>', 'value of a symbolic dimension, e.g. batch=1; repeatable', collect)
+    .option('--runs <n>', 'timed runs per model (median reported)', '10')
+    .option('--seed <s>', 'seed of the random inputs', '0')
+    .option('--rtol <r>', 'relative tolerance (default 1e-4 for float32)')
+    .option('--atol <a>', 'absolute tolerance (default 1e-5 for float32)')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--debug', 'show stack traces')
+    .action(async (original: string, rewritten: string, options: ValidateCliOptions) => { await handlers.validate(original, rewritten, options); });
+
+  return program;
+}
+
+/** Groups from the command line (undefined when not given). */
+export function groupsOption(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : parsePositiveInt('--groups', text);
+}
+
+/** The package version, kept in sync with package.json by a test. */
+export const VERSION = '0.1.0';

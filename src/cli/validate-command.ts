@@ -1,0 +1,65 @@
+/** `sge-inject validate ORIGINAL REWRITTEN`, and the validation step of `--validate`. */
+import type { ModelProto } from '../codec/types.js';
+import { ValidationFailure } from '../errors.js';
+import type { ValidateCliOptions } from './program.js';
+import { parseInteger, parseNonNegative, parsePositiveInt } from './parse.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK, EXIT_VALIDATION } from './exit-codes.js';
+import type { ModelSource, ValidateOptions } from '../validate/validate.js';
+
+/** How to validate and print. */
+export interface ValidateRun {
+  readonly json: boolean;
+  readonly io: CliIo;
+  readonly options?: ValidateOptions;
+  /** Extra fields merged into the JSON report (the inject report of `--validate`). */
+  readonly extra?: Record<string, unknown>;
+  /** Where the rewritten model was written, said again when validation fails (it is kept). */
+  readonly outputNote?: string;
+}
+
+/**
+ * Runs validation (onnxruntime is loaded only now) and prints the report; returns 0 when every check
+ * passed and 1 otherwise.
+ */
+export async function validateAndReport(original: ModelSource | ModelProto, rewritten: ModelSource | ModelProto, run: ValidateRun): Promise<number> {
+  const { validateSge, formatReport, reportToJson, createProgressLine } = await import('../validate/index.js');
+  const progress = createProgressLine({ isTTY: run.io.stderrIsTty, write: (t) => run.io.stderr(t) });
+  let report;
+  try {
+    report = await validateSge(original, rewritten, { ...run.options, onProgress: progress.onProgress });
+  } catch (err) {
+    if (err instanceof ValidationFailure && run.outputNote) {
+      throw new ValidationFailure(`${err.message}\n  the rewritten model was kept: ${run.outputNote}`, { cause: err });
+    }
+    throw err;
+  } finally {
+    progress.done();
+  }
+  if (run.json) {
+    run.io.stdout(`${JSON.stringify({ ...(run.extra ?? {}), validation: reportToJson(report) }, null, 2)}\n`);
+  } else {
+    run.io.stdout(formatReport(report));
+  }
+  if (!report.passed) {
+    run.io.stderr(`sge-inject: validation failed: ${report.failures.slice(0, 5).join('; ')}${report.failures.length > 5 ? '; …' : ''}\n`);
+    if (run.outputNote) run.io.stderr(`  the rewritten model was kept: ${run.outputNote}\n`);
+    return EXIT_VALIDATION;
+  }
+  return EXIT_OK;
+}
+
+/** Runs `validate`; returns the exit status. */
+export async function runValidate(originalPath: string, rewrittenPath: string, options: ValidateCliOptions, io: CliIo): Promise<number> {
+  const { parseShapeOption, parseDimOption } = await import('../validate/inputs.js');
+  const shapes = Object.fromEntries((options.shape ?? []).map(parseShapeOption));
+  const dims = Object.fromEntries((options.dim ?? []).map(parseDimOption));
+  const runs = options.runs === undefined ? undefined : options.runs === '0' ? 0 : parsePositiveInt('--runs', options.runs);
+  const validateOptions: ValidateOptions = {
+    inputsDir: options.inputs, shapes, dims, runs,
+    seed: options.seed === undefined ? undefined : parseInteger('--seed', options.seed),
+    rtol: options.rtol === undefined ? undefined : parseNonNegative('--rtol', options.rtol),
+    atol: options.atol === undefined ? undefined : parseNonNegative('--atol', options.atol),
+  };
+  return validateAndReport(originalPath, rewrittenPath, { json: Boolean(options.json), io, options: validateOptions });
+}

@@ -1,0 +1,35 @@
+/**
+ * sge-inject: insert Spatial Group-wise Enhance blocks into ONNX models, losslessly, and prove them
+ * in onnxruntime. This barrel only re-exports the public API.
+ *
+ * ```ts
+ * import { loadModel, injectSge, saveModel, validateSge } from 'sge-inject';
+ * const model = await loadModel('resnet50.onnx');
+ * const report = injectSge(model, { after: ['*\/conv3/Conv'], groups: 64 });
+ * await saveModel(model, 'resnet50.sge.onnx');
+ * const check = await validateSge('resnet50.onnx', 'resnet50.sge.onnx');
+ * ```
+ */
+export {
+  decodeModel, encodeModel, encodeModelChunks, concatChunks, ModelDecodeError, ModelEncodeError,
+  type DecodeOptions, type EncodedChunks,
+} from './codec/index.js';
+export type {
+  ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto, FunctionProto, TypeProto,
+  OperatorSetIdProto, StringStringEntryProto, Int64,
+} from './codec/types.js';
+export { DataType, AttributeType, DataLocation } from './codec/types.js';
+export { int64ToNumber } from './codec/int64.js';
+export * from './graph/index.js';
+export { InputError, UsageError, ValidationFailure } from './errors.js';
+export { loadModel, saveModel, modelOrigin, type LoadOptions, type SaveOptions, type SaveReport, type ExternalDataOptions, type ModelOrigin } from './io/index.js';
+export { injectSge, resolveGroups, DEFAULT_GROUPS, type InjectOptions, type InjectReport, type SiteReport } from './sge/inject.js';
+export { listSites, type ListOptions, type ListReport, type ListRow } from './sge/list.js';
+export { stripSge, type StripReport } from './sge/strip.js';
+export { findInjectedSites, type InjectedSite } from './sge/detect.js';
+export { referenceSge, SGE_EPS } from './sge/reference.js';
+export { buildSgeNodes, type SgeNodesOptions, type SgeNodes } from './sge/expansion.js';
+export { buildSgeFunction } from './sge/function.js';
+export * from './sge/conventions.js';
+export { MIN_OPSET, MAX_OPSET } from './builders/opsets.js';
+export { runCli } from './cli/main.js';

@@ -1,0 +1,253 @@
+/**
+ * The SGE transform: insert one Spatial Group-wise Enhance block after each chosen node, as a call of a
+ * model-local function (default) or inline as standard ops. Everything is checked before the model is
+ * touched, so a refused injection leaves it exactly as it was.
+ */
+import { DataType, type ModelProto, type TensorProto } from '../codec/types.js';
+import { InputError, UsageError } from '../errors.js';
+import { makeNode, makeTensor } from '../graph/factory.js';
+import { ModelIndex } from '../graph/model-index.js';
+import { NameAuthority } from '../graph/names.js';
+import { addFunction, addOpsetImport, opsetVersion, raiseIrVersion, irVersion } from '../graph/opset.js';
+import { spliceAfterOutput } from '../graph/edit.js';
+import { topologicalSort } from '../graph/toposort.js';
+import type { ShapeDim } from '../graph/shapes.js';
+import { toFloat16Bits } from '../tensor/float16.js';
+import { checkOpset } from '../builders/opsets.js';
+import {
+  SGE_DOMAIN, SGE_DOMAIN_VERSION, SUPPORTED_ELEM_TYPES, sgeNodeName, sgeOpFor, sgeWeightName, sgeBiasName,
+} from './conventions.js';
+import { buildSgeNodes } from './expansion.js';
+import { buildSgeFunction } from './function.js';
+import { describeCandidates, selectSites, type SiteCandidate, type SiteSelection } from './sites.js';
+import { stripSge } from './strip.js';
+import type { SgeParamsFile } from './params.js';
+import type { FloatElemType } from '../tensor/make.js';
+
+/** Default number of groups (the paper's). */
+export const DEFAULT_GROUPS = 64;
+/** Lowest IR version that has model-local functions. */
+export const FUNCTION_MIN_IR = 8;
+
+/** Options of {@link injectSge}. */
+export interface InjectOptions extends SiteSelection {
+  /** Groups G; default: the params file's `groups`, else 64. */
+  readonly groups?: number;
+  /** Per-site parameters; without it every site gets the paper's init (weight 0, bias 1). */
+  readonly params?: SgeParamsFile;
+  /** Write standard ops at each site instead of a function call. Default false. */
+  readonly inline?: boolean;
+  /** Replace an SGE already inserted at a chosen site instead of refusing. Default false. */
+  readonly force?: boolean;
+}
+
+/** One inserted site, as reported. */
+export interface SiteReport {
+  readonly name: string;
+  readonly opType: string;
+  /** Where it is: `main`, or the path of the nested graph. */
+  readonly graph: string;
+  readonly channels: number;
+  /** Spatial dims after N and C (numbers, symbolic names, or null when unknown). */
+  readonly spatial: (number | string | null)[] | null;
+  readonly groups: number;
+  readonly elemType: 'float32' | 'float16';
+  readonly mode: 'function' | 'inline';
+  /** True when an existing SGE here was replaced (`force`). */
+  readonly replaced: boolean;
+}
+
+/** What {@link injectSge} did. */
+export interface InjectReport {
+  readonly sites: SiteReport[];
+  readonly groups: number;
+  readonly mode: 'function' | 'inline';
+  readonly nodesAdded: number;
+  readonly initializersAdded: number;
+  readonly parametersAdded: number;
+  readonly functionsAdded: string[];
+  readonly opsetImportsAdded: string[];
+  /** Set when the IR version was raised (function mode needs IR 8). */
+  readonly irVersion?: { readonly from: number; readonly to: number };
+  readonly opset: number;
+  readonly warnings: string[];
+}
+
+function divisors(n: number): number[] {
+  const out: number[] = [];
+  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
+  return out;
+}
+
+function checkGroups(groups: number): void {
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new UsageError(`--groups must be a positive whole number, got ${groups}`, 'the paper uses 64; it must divide each site\'s channel count');
+  }
+}
+
+/** Resolves G from the option and the params file, which must agree. */
+export function resolveGroups(groups: number | undefined, params: SgeParamsFile | undefined): number {
+  if (groups !== undefined) checkGroups(groups);
+  if (groups !== undefined && params?.groups !== undefined && params.groups !== groups) {
+    throw new UsageError(`--groups ${groups} contradicts the params file's groups ${params.groups}`, 'drop --groups, or use a params file made for that G');
+  }
+  const g = groups ?? params?.groups ?? DEFAULT_GROUPS;
+  checkGroups(g);
+  return g;
+}
+
+const dimOut = (d: ShapeDim): number | string | null => (d === undefined ? null : d);
+const listSome = (items: string[]): string => items.slice(0, 8).join('; ') + (items.length > 8 ? `; … (${items.length} in all)` : '');
+
+/**
+ * Inserts SGE after each chosen node of `model`, in place, and returns a report.
+ * Callers who need the original should keep its bytes: the model is edited.
+ * @throws UsageError / InputError naming the site and the way out; the model is unchanged then.
+ */
+export function injectSge(model: ModelProto, options: InjectOptions): InjectReport {
+  const opset = opsetVersion(model, '');
+  if (opset === undefined) throw new InputError('the model imports no ai.onnx opset', 'is it a valid ONNX model?');
+  checkOpset(opset);
+  const groups = resolveGroups(options.groups, options.params);
+  const mode = options.inline ? 'inline' : 'function';
+  const index = new ModelIndex(model);
+  const candidates = describeCandidates(model, options.opTypes ?? ['Conv'], index);
+  const sites = selectSites(model, options, candidates);
+
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const s of sites) {
+    if (s.existing && !options.force) {
+      problems.push(`site '${s.name}' already has an SGE (${s.existing.mode} form); pass --force to replace it`);
+      continue;
+    }
+    if (s.channels === undefined) {
+      problems.push(`site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`);
+      continue;
+    }
+    if (groups > s.channels) problems.push(`site '${s.name}' has ${s.channels} channels, fewer than groups ${groups}`);
+    else if (s.channels % groups !== 0) problems.push(`groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`);
+    if (s.elemType !== undefined && !SUPPORTED_ELEM_TYPES.has(s.elemType)) {
+      problems.push(`site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`);
+    }
+    if (s.spatial && s.spatial.length === 0) problems.push(`site '${s.name}' has no spatial dims`);
+    if (s.spatial && s.spatial.length > 0 && s.spatial.every((d) => d === 1)) {
+      problems.push(`site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`);
+    } else if (s.spatial && s.spatial.some((d) => typeof d !== 'number')) {
+      if (s.spatial.every((d) => typeof d !== 'number' || d === 1)) warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
+    } else if (!s.spatial) {
+      warnings.push(`site '${s.name}': spatial shape unknown; a 1×1 map at run time gives NaN`);
+    }
+  }
+  const params = resolveParams(sites, groups, options.params, warnings, problems);
+  if (problems.length > 0) {
+    throw new InputError(problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE: ${listSome(problems)}`,
+      problems.some((p) => p.includes('divide')) ? 'choose --groups that divides every site\'s channels, or narrow --after' : undefined);
+  }
+
+  // Checks passed: from here on the model changes.
+  const replaced = new Set<string>();
+  if (options.force) {
+    const names = new Set(sites.filter((s) => s.existing).map((s) => s.existing!.name));
+    if (names.size) { stripSge(model, (site) => names.has(site.name)); for (const n of names) replaced.add(n); }
+  }
+  const authority = new NameAuthority(model);
+  const before = countModel(model);
+  const elemTypesUsed = new Set<number>();
+  const reports: SiteReport[] = [];
+  for (const s of sites) {
+    const elemType = s.elemType ?? DataType.FLOAT;
+    elemTypesUsed.add(elemType);
+    const p = params.get(s.name)!;
+    const weightName = sgeWeightName(s.name), biasName = sgeBiasName(s.name);
+    for (const n of [weightName, biasName]) {
+      if (authority.has(n)) throw new InputError(`name '${n}' is already used in the model`, 'rename that tensor, or strip the old SGE first');
+      authority.reserve(n);
+    }
+    const initializers = [paramTensor(weightName, p.weight, elemType), paramTensor(biasName, p.bias, elemType)];
+    const node = s.node;
+    spliceAfterOutput(s.scope.graph, node, 0, authority, (x, y) => {
+      if (mode === 'function') {
+        const n = makeNode({
+          op_type: sgeOpFor(elemType), domain: SGE_DOMAIN, name: authority.fresh(sgeNodeName(s.name)),
+          input: [x, weightName, biasName], output: [y],
+        });
+        return { nodes: [n], initializers };
+      }
+      const built = buildSgeNodes({
+        opset, elemType: elemType as FloatElemType, x, y, weight: weightName, bias: biasName, prefix: sgeNodeName(s.name),
+        channels: s.channels!, groups, shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
+        freshName: (base: string) => authority.fresh(base),
+      });
+      return { nodes: built.nodes, initializers: [...initializers, ...built.initializers] };
+    }, `${s.output}/pre_sge`);
+    reports.push({
+      name: s.name, opType: s.opType, graph: s.scope.path, channels: s.channels!, spatial: s.spatial ? s.spatial.map(dimOut) : null,
+      groups, elemType: elemType === DataType.FLOAT16 ? 'float16' : 'float32', mode, replaced: replaced.has(s.name),
+    });
+  }
+  const functionsAdded: string[] = [];
+  const opsetImportsAdded: string[] = [];
+  let ir: InjectReport['irVersion'];
+  if (mode === 'function') {
+    for (const t of elemTypesUsed) if (addFunction(model, buildSgeFunction(opset, t as FloatElemType))) functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);
+    if (addOpsetImport(model, SGE_DOMAIN, SGE_DOMAIN_VERSION)) opsetImportsAdded.push(`${SGE_DOMAIN}:${SGE_DOMAIN_VERSION}`);
+    const from = raiseIrVersion(model, FUNCTION_MIN_IR);
+    if (from !== undefined) {
+      ir = { from, to: irVersion(model) };
+      warnings.push(`IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`);
+    }
+  }
+  for (const scope of new ModelIndex(model).scopes) topologicalSort(scope.graph);
+  const after = countModel(model);
+  return {
+    sites: reports, groups, mode, nodesAdded: after.nodes - before.nodes, initializersAdded: after.initializers - before.initializers,
+    parametersAdded: after.parameters - before.parameters, functionsAdded, opsetImportsAdded, irVersion: ir, opset, warnings,
+  };
+}
+
+function elemName(t: number): string {
+  const entry = Object.entries(DataType).find(([, v]) => v === t);
+  return entry ? entry[0].toLowerCase() : `type ${t}`;
+}
+
+function paramTensor(name: string, values: ArrayLike<number>, elemType: number): TensorProto {
+  if (elemType === DataType.FLOAT16) {
+    return makeTensor(name, [values.length], toFloat16Bits(values), DataType.FLOAT16);
+  }
+  return makeTensor(name, [values.length], Float32Array.from(Array.from(values)));
+}
+
+interface SiteParams { weight: ArrayLike<number>; bias: ArrayLike<number> }
+
+function resolveParams(sites: readonly SiteCandidate[], groups: number, file: SgeParamsFile | undefined, warnings: string[], problems: string[]): Map<string, SiteParams> {
+  const out = new Map<string, SiteParams>();
+  if (!file) {
+    for (const s of sites) out.set(s.name, { weight: new Float32Array(groups).fill(0), bias: new Float32Array(groups).fill(1) });
+    return out;
+  }
+  const selected = new Set(sites.map((s) => s.name));
+  for (const s of sites) {
+    const p = file.sites.get(s.name);
+    if (!p) { problems.push(`the params file has no entry for site '${s.name}'`); continue; }
+    for (const [what, arr] of [['weight', p.weight], ['bias', p.bias]] as const) {
+      if (arr.length !== groups) problems.push(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
+      const bad = Array.from(arr).findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) problems.push(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
+    }
+    out.set(s.name, p);
+  }
+  const unused = [...file.sites.keys()].filter((k) => !selected.has(k));
+  if (unused.length) warnings.push(`the params file has entries for sites not selected: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', …' : ''}`);
+  return out;
+}
+
+function countModel(model: ModelProto): { nodes: number; initializers: number; parameters: number } {
+  let nodes = 0, initializers = 0, parameters = 0;
+  for (const scope of new ModelIndex(model).scopes) {
+    nodes += scope.graph.node.length;
+    initializers += scope.graph.initializer.length;
+    for (const t of scope.graph.initializer) parameters += t.dims.reduce<number>((p, d) => p * Number(d), 1);
+  }
+  return { nodes, initializers, parameters };
+}

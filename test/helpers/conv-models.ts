@@ -1,0 +1,61 @@
+/** Small convolutional models built with the factory, for transform tests. */
+import { DataType, type ModelProto } from '../../src/codec/types.js';
+import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, makeAttribute, type Dim } from '../../src/graph/factory.js';
+import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
+
+/** An identity convolution weight [C, C, 1, ...] (so the conv output equals its input exactly). */
+export function identityWeight(channels: number, spatialRank: number): Float32Array {
+  const w = new Float32Array(channels * channels);
+  for (let c = 0; c < channels; c++) w[c * channels + c] = 1;
+  return w;
+}
+
+/** Options of {@link identityConvModel}. */
+export interface ConvModelOptions {
+  readonly opset: number;
+  readonly channels: number;
+  /** Declared spatial dims of X (numbers static, strings symbolic). */
+  readonly spatial: readonly Dim[];
+  readonly elemType?: FloatElemType;
+  readonly irVersion?: number;
+  /** Name of the conv node (default 'conv'); '' leaves it unnamed. */
+  readonly convName?: string;
+  /** Output name of the conv (default 'conv_out'). */
+  readonly convOutput?: string;
+}
+
+/**
+ * X [N, C, ...spatial] → Conv (1×… identity, no bias) → graph output `conv_out`: after SGE injection the
+ * graph output is exactly SGE(X).
+ */
+export function identityConvModel(o: ConvModelOptions): ModelProto {
+  const elemType = o.elemType ?? DataType.FLOAT;
+  const rank = o.spatial.length;
+  const w = makeFloatTensor('conv.weight', identityWeight(o.channels, rank), elemType);
+  w.dims = [o.channels, o.channels, ...new Array<number>(rank).fill(1)];
+  const out = o.convOutput ?? 'conv_out';
+  const conv = makeNode({
+    op_type: 'Conv', name: o.convName ?? 'conv', input: ['X', 'conv.weight'], output: [out],
+    attribute: [makeAttribute('kernel_shape', { ints: new Array<number>(rank).fill(1) })],
+  });
+  const graph = makeGraph({
+    name: 'identity_conv', node: [conv], initializer: [w],
+    input: [makeValueInfo('X', elemType, ['N', o.channels, ...o.spatial])],
+    output: [makeValueInfo(out, elemType, ['N', o.channels, ...o.spatial])],
+  });
+  return makeModel(graph, [makeOpset('', o.opset)], o.irVersion ?? 7);
+}
+
+/** Seeded uniform values in [lo, hi) (mulberry32), reproducible across runs. */
+export function seededUniform(count: number, seed: number, lo = -1, hi = 1): Float32Array {
+  let a = seed >>> 0;
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
+  }
+  return out;
+}
