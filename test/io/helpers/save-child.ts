@@ -3,15 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { loadModel, saveModel, type SaveOptions } from '../../../src/io/index.js';
 import { liveTempFiles } from '../../../src/io/atomic-write.js';
-import { makeTensor } from '../../../src/graph/factory.js';
+import { makeNode, makeTensor } from '../../../src/graph/factory.js';
 
 interface Args {
   input: string;
-  outputs: string[];
+  /** Output paths, each optionally with its own save options (else `options`). */
+  outputs: Array<string | [string, SaveOptions]>;
   options?: SaveOptions;
   /** Add this many initializers that all view one shared buffer of `viewMiB` MiB (big writes, little memory). */
   views?: number;
   viewMiB?: number;
+  /** Append an Identity node after the graph's first output (an edit that touches no weights). */
+  edit?: boolean;
   /** Send this signal to ourselves as soon as a temporary file exists. */
   signal?: NodeJS.Signals;
 }
@@ -33,6 +36,12 @@ try {
       model.graph!.initializer.push(t);
     }
   }
+  if (args.edit) {
+    const g = model.graph!;
+    const y = g.output[0]!.name!;
+    g.node.push(makeNode({ op_type: 'Identity', name: 'edit/identity', input: [y], output: [`${y}/edited`] }));
+    g.output[0] = { ...g.output[0]!, name: `${y}/edited` };
+  }
   if (args.signal) {
     const timer = setInterval(() => {
       if (liveTempFiles().length > 0) {
@@ -42,7 +51,10 @@ try {
     }, 0);
   }
   const reports = [];
-  for (const out of args.outputs) reports.push(await saveModel(model, out, args.options));
+  for (const out of args.outputs) {
+    const [path, options] = typeof out === 'string' ? [out, args.options] : out;
+    reports.push(await saveModel(model, path, options));
+  }
   console.log(JSON.stringify({ ok: true, reports, rssBeforeKiB: rssBefore, peakRssKiB: peakRssKiB() }));
 } catch (err) {
   const e = err as Error & { hint?: string };

@@ -1,0 +1,282 @@
+// External data: tensors moved to a data file on request or past the size limit, references kept
+// valid when saving into another folder (checked by running the saved model in onnxruntime-node),
+// locations that are absolute or contain `..` never written, and loadExternal reading them back.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, saveModel, safeLocation } from '../../src/io/index.js';
+import { decodeModel, encodeModel, DataType, DataLocation, type ModelProto, type TensorProto } from '../../src/codec/index.js';
+import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
+import { InputError, UsageError } from '../../src/errors.js';
+import { tempFolder } from './tmp.js';
+import { runChild } from './helpers/child.js';
+
+const dir = tempFolder('ext');
+type Ort = typeof import('onnxruntime-node');
+let ort: Ort;
+beforeAll(async () => { ort = await import('onnxruntime-node'); });
+
+/** Deterministic pseudo-random floats in [-1, 1). */
+function randoms(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
+}
+
+/** x[1,3,8,8] → Conv(16, 3x3, pad 1) → Relu → Conv(8, 1x1) → y. Weights 1,728 B and 512 B; biases small. */
+function convModel(): ModelProto {
+  const w1 = makeTensor('w1', [16, 3, 3, 3], randoms(16 * 3 * 9, 1));
+  const b1 = makeTensor('b1', [16], randoms(16, 2));
+  const w2 = makeTensor('w2', [8, 16, 1, 1], randoms(8 * 16, 3));
+  const nodes = [
+    makeNode({ op_type: 'Conv', name: 'conv1', input: ['x', 'w1', 'b1'], output: ['c1'], attribute: [makeAttribute('pads', { ints: [1, 1, 1, 1] })] }),
+    makeNode({ op_type: 'Relu', name: 'relu', input: ['c1'], output: ['r1'] }),
+    makeNode({ op_type: 'Conv', name: 'conv2', input: ['r1', 'w2'], output: ['y'] }),
+  ];
+  const graph = makeGraph({
+    name: 'tiny', node: nodes, initializer: [w1, b1, w2],
+    input: [makeValueInfo('x', DataType.FLOAT, [1, 3, 8, 8])], output: [makeValueInfo('y', DataType.FLOAT, [1, 8, 8, 8])],
+  });
+  return makeModel(graph, [makeOpset('', 13)]);
+}
+
+const X = randoms(3 * 64, 9);
+
+async function run(model: string | Uint8Array): Promise<Float32Array> {
+  const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  const out = await session.run({ x: new ort.Tensor('float32', X, [1, 3, 8, 8]) });
+  await session.release();
+  return out.y!.data as Float32Array;
+}
+
+function locations(path: string): string[] {
+  const model = decodeModel(new Uint8Array(readFileSync(path)));
+  return model.graph!.initializer.filter((t) => t.data_location === DataLocation.EXTERNAL)
+    .map((t) => t.external_data.find((e) => e.key === 'location')!.value!);
+}
+
+function entry(t: TensorProto, key: string): string | undefined {
+  return t.external_data.find((e) => e.key === key)?.value;
+}
+
+function folder(name: string): string {
+  const p = join(dir, name);
+  mkdirSync(p, { recursive: true });
+  return p;
+}
+
+describe('external data', () => {
+  it('externalData: true moves initializers ≥ 1 KiB to <name>.data; onnxruntime runs it the same', async () => {
+    const model = convModel();
+    const before = encodeModel(model);
+    const out = join(folder('a'), 'model.onnx');
+    const report = await saveModel(model, out, { externalData: true });
+    expect(report.externalData).toEqual({ location: 'model.onnx.data', path: `${out}.data`, tensors: 1, byteLength: 1728, automatic: false });
+    // The caller's model is not changed.
+    expect(Buffer.compare(Buffer.from(encodeModel(model)), Buffer.from(before))).toBe(0);
+    const saved = decodeModel(new Uint8Array(readFileSync(out)));
+    const w1 = saved.graph!.initializer.find((t) => t.name === 'w1')!;
+    expect(w1.data_location).toBe(DataLocation.EXTERNAL);
+    expect(Object.prototype.hasOwnProperty.call(w1, 'raw_data')).toBe(false);
+    expect([entry(w1, 'location'), entry(w1, 'offset'), entry(w1, 'length')]).toEqual(['model.onnx.data', '0', '1728']);
+    expect(saved.graph!.initializer.find((t) => t.name === 'b1')!.data_location ?? 0).toBe(0);
+    expect(statSync(`${out}.data`).size).toBe(1728);
+    expect(await run(out)).toEqual(await run(before));
+  });
+
+  it('threshold and location options', async () => {
+    const out = join(folder('b'), 'm.onnx');
+    const report = await saveModel(convModel(), out, { externalData: { location: 'weights/all.bin', threshold: 0 } });
+    expect(report.externalData).toMatchObject({ location: 'weights/all.bin', tensors: 3, byteLength: 1728 + 64 + 512 });
+    expect(locations(out)).toEqual(['weights/all.bin', 'weights/all.bin', 'weights/all.bin']);
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+  });
+
+  it('large tensors are aligned to 4096 bytes in the data file', async () => {
+    const model = convModel();
+    model.graph!.initializer.push(makeTensor('big', [300_000], randoms(300_000, 4)));
+    const out = join(folder('align'), 'm.onnx');
+    await saveModel(model, out, { externalData: true });
+    const saved = decodeModel(new Uint8Array(readFileSync(out)));
+    const big = saved.graph!.initializer.find((t) => t.name === 'big')!;
+    expect(Number(entry(big, 'offset')) % 4096).toBe(0);
+    const data = readFileSync(`${out}.data`);
+    const off = Number(entry(big, 'offset'));
+    expect(Buffer.compare(data.subarray(off, off + 1_200_000), Buffer.from(model.graph!.initializer[3]!.raw_data!))).toBe(0);
+  });
+
+  it('a loaded model saved into another folder copies its data file and still runs', async () => {
+    const src = join(folder('src'), 'model.onnx');
+    await saveModel(convModel(), src, { externalData: true });
+    const loaded = await loadModel(src);
+    // Loading did not read the external weights.
+    const w1 = loaded.graph!.initializer.find((t) => t.name === 'w1')!;
+    expect(w1.data_location).toBe(DataLocation.EXTERNAL);
+    const out = join(folder('dst'), 'out.onnx');
+    const report = await saveModel(loaded, out);
+    expect(report.copied).toEqual([{ from: `${src}.data`, to: join(dir, 'dst', 'model.onnx.data') }]);
+    expect(report.notes.join('\n')).toMatch(/copied external data/);
+    expect(locations(out)).toEqual(['model.onnx.data']);
+    rmSync(join(dir, 'src'), { recursive: true });
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+    expect(readdirSync(join(dir, 'dst')).sort()).toEqual(['model.onnx.data', 'out.onnx']);
+  });
+
+  it('saving beside the data file copies nothing and keeps the reference bytes as they were', async () => {
+    const src = join(folder('same'), 'model.onnx');
+    await saveModel(convModel(), src, { externalData: true });
+    const out = join(dir, 'same', 'edited.onnx');
+    const report = await saveModel(await loadModel(src), out);
+    expect(report.copied).toEqual([]);
+    expect(Buffer.compare(readFileSync(out), readFileSync(src))).toBe(0);
+  });
+
+  it('locations with .. or absolute paths are rewritten to copies beside the output, never written', async () => {
+    const shared = folder('shared');
+    const modelDir = folder('models/deep');
+    // Write the weights by hand and reference them as ../../shared/w1.bin and by absolute path.
+    const model = convModel();
+    const [tw1, , tw2] = model.graph!.initializer;
+    writeFileSync(join(shared, 'w1.bin'), tw1!.raw_data!);
+    writeFileSync(join(shared, 'w2.bin'), tw2!.raw_data!);
+    const external = (t: TensorProto, location: string): void => {
+      t.external_data = [{ key: 'location', value: location }, { key: 'offset', value: '0' }, { key: 'length', value: String(t.raw_data!.length) }];
+      t.data_location = DataLocation.EXTERNAL;
+      delete t.raw_data;
+    };
+    external(tw1!, '../../shared/w1.bin');
+    external(tw2!, join(shared, 'w2.bin'));
+    const inPath = join(modelDir, 'm.onnx');
+    writeFileSync(inPath, encodeModel(model));
+
+    const out = join(folder('out-unsafe'), 'o.onnx');
+    const report = await saveModel(await loadModel(inPath), out);
+    const locs = locations(out);
+    expect(locs).toEqual(['w1.bin', 'w2.bin']);
+    for (const l of locs) expect(safeLocation(l)).toBe(l);
+    expect(report.notes.join('\n')).toMatch(/absolute or outside the model's folder/);
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+
+    // Saving next to the input also rewrites them (the output must be loadable by onnxruntime).
+    const out2 = join(modelDir, 'o2.onnx');
+    await saveModel(await loadModel(inPath), out2);
+    expect(locations(out2)).toEqual(['w1.bin', 'w2.bin']);
+    expect(await run(out2)).toEqual(await run(encodeModel(convModel())));
+  });
+
+  it('the same file name from two folders gets two distinct names', async () => {
+    const a = folder('twins/a');
+    const b = folder('twins/b');
+    const model = convModel();
+    const [tw1, , tw2] = model.graph!.initializer;
+    writeFileSync(join(a, 'w.bin'), tw1!.raw_data!);
+    writeFileSync(join(b, 'w.bin'), tw2!.raw_data!);
+    for (const [t, loc] of [[tw1!, join(a, 'w.bin')], [tw2!, join(b, 'w.bin')]] as const) {
+      t.external_data = [{ key: 'location', value: loc }];
+      t.data_location = DataLocation.EXTERNAL;
+      delete t.raw_data;
+    }
+    const out = join(folder('twins/out'), 'o.onnx');
+    await saveModel(model, out, { baseDir: dir });
+    expect(locations(out)).toEqual(['w.bin', 'w.1.bin']);
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+  });
+
+  it('re-saving with external data over the same data file carries the old tensors over', async () => {
+    const path = join(folder('merge'), 'm.onnx');
+    const model = convModel();
+    model.graph!.initializer.push(makeTensor('extra', [1000], randoms(1000, 7)));
+    await saveModel(model, path, { externalData: true });
+    const loaded = await loadModel(path);
+    // One more inline tensor to move, while the old ones live in the very file being rewritten.
+    loaded.graph!.initializer.push(makeTensor('late', [500], randoms(500, 8)));
+    const report = await saveModel(loaded, path, { externalData: true });
+    expect(report.externalData).toMatchObject({ location: 'm.onnx.data', tensors: 3 });
+    expect(report.notes.join('\n')).toMatch(/carried over/);
+    const back = await loadModel(path, { loadExternal: true });
+    const byName = new Map(back.graph!.initializer.map((t) => [t.name, t]));
+    expect(Buffer.from(byName.get('w1')!.raw_data!)).toEqual(Buffer.from(model.graph!.initializer[0]!.raw_data!));
+    expect(Buffer.from(byName.get('extra')!.raw_data!)).toEqual(Buffer.from(model.graph!.initializer[3]!.raw_data!));
+    expect(new Float32Array(new Uint8Array(byName.get('late')!.raw_data!).buffer)).toEqual(randoms(500, 8));
+    expect(readdirSync(join(dir, 'merge')).sort()).toEqual(['m.onnx', 'm.onnx.data']);
+  });
+
+  it('loadExternal reads the data back into raw_data: the model re-encodes to the inline original', async () => {
+    const path = join(folder('le'), 'm.onnx');
+    const model = convModel();
+    await saveModel(model, path, { externalData: { threshold: 0 } });
+    const back = await loadModel(path, { loadExternal: true });
+    expect(Buffer.compare(Buffer.from(encodeModel(back)), Buffer.from(encodeModel(model)))).toBe(0);
+  });
+
+  it('a missing or short data file is an InputError naming the tensor and file', async () => {
+    const path = join(folder('broken'), 'm.onnx');
+    await saveModel(convModel(), path, { externalData: true });
+    writeFileSync(`${path}.data`, new Uint8Array(100));
+    const short = await loadModel(path, { loadExternal: true }).catch((e: unknown) => e);
+    expect(short).toBeInstanceOf(InputError);
+    expect((short as Error).message).toMatch(/initializer 'w1'.*only 100 bytes/);
+    const shortSave = await saveModel(await loadModel(path), join(folder('broken-out'), 'o.onnx')).catch((e: unknown) => e);
+    expect(shortSave).toBeInstanceOf(InputError);
+    rmSync(`${path}.data`);
+    const missing = await loadModel(path, { loadExternal: true }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(InputError);
+    expect((missing as Error).message).toMatch(/m\.onnx\.data/);
+    // Loading without reading external data works; saving elsewhere needs the file.
+    const loaded = await loadModel(path);
+    const err = await saveModel(loaded, join(folder('broken-out2'), 'o.onnx')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/initializer 'w1'.*is missing/);
+    expect(readdirSync(join(dir, 'broken-out2'))).toEqual([]);
+  });
+
+  it('a model over the size limit goes to external data automatically, and says so', async () => {
+    const out = join(folder('auto'), 'm.onnx');
+    const report = await saveModel(convModel(), out, { maxModelBytes: 2000 });
+    expect(report.externalData).toMatchObject({ location: 'm.onnx.data', tensors: 1, automatic: true });
+    expect(report.notes[0]).toMatch(/more than a protobuf file can hold.*external data 'm\.onnx\.data'/);
+    expect(report.byteLength).toBeLessThanOrEqual(2000);
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+  });
+
+  it('externalData: false refuses the automatic switch; a graph too big even then is an InputError', async () => {
+    const out = join(folder('refuse'), 'm.onnx');
+    await expect(saveModel(convModel(), out, { maxModelBytes: 2000, externalData: false })).rejects.toThrow(InputError);
+    await expect(saveModel(convModel(), out, { maxModelBytes: 100 })).rejects.toThrow(/even with its large initializers/);
+    expect(readdirSync(join(dir, 'refuse'))).toEqual([]);
+  });
+
+  it('refuses external data locations outside the output folder', async () => {
+    const out = join(folder('badloc'), 'm.onnx');
+    for (const location of ['../w.bin', '/tmp/w.bin', 'a/../../w.bin']) {
+      await expect(saveModel(convModel(), out, { externalData: { location } })).rejects.toThrow(UsageError);
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a failure after some files were prepared removes them all', async () => {
+    // An existing reference to copy from another folder, and a data file location whose folder
+    // cannot be created (a file is in the way): the copy is prepared, then the save fails.
+    const src = join(folder('fail-src'), 'model.onnx');
+    await saveModel(convModel(), src, { externalData: true });
+    const outDir = folder('fail');
+    writeFileSync(join(outDir, 'weights'), 'a file, not a folder');
+    writeFileSync(join(outDir, 'o.onnx'), 'previous');
+    const loaded = await loadModel(src);
+    const err = await saveModel(loaded, join(outDir, 'o.onnx'), { externalData: { location: 'weights/new.bin', threshold: 0 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(readFileSync(join(outDir, 'o.onnx'), 'utf8')).toBe('previous');
+    expect(readdirSync(outDir).sort()).toEqual(['o.onnx', 'weights']);
+  });
+
+  it('a write of the data file failing midway (file size limit) leaves the old files and no temporary file', async () => {
+    const outDir = folder('efbig-data');
+    const out = join(outDir, 'out.onnx');
+    writeFileSync(out, 'previous');
+    const fixture = new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url).pathname;
+    // Two 2 MiB initializers go to the data file; the limit is 1 MiB.
+    const r = await runChild('save-child.ts', { input: fixture, outputs: [out], views: 2, viewMiB: 2, options: { externalData: true } }, { ulimitFileBlocks: 1024 });
+    expect(r.json, r.stderr).toMatchObject({ ok: false, name: 'InputError' });
+    expect(readFileSync(out, 'utf8')).toBe('previous');
+    expect(readdirSync(outDir)).toEqual(['out.onnx']);
+  });
+});
