@@ -1,6 +1,6 @@
 /** `sge-inject validate ORIGINAL REWRITTEN`, and the validation step of `--validate`. */
 import type { ModelProto } from '../codec/types.js';
-import { ValidationFailure } from '../errors.js';
+import { InputError, UsageError, ValidationFailure } from '../errors.js';
 import type { ValidateCliOptions } from './program.js';
 import { parseInteger, parseNonNegative, parsePositiveInt } from './parse.js';
 import type { CliIo } from './io.js';
@@ -31,6 +31,11 @@ export async function validateAndReport(original: ModelSource | ModelProto, rewr
   } catch (err) {
     if (err instanceof ValidationFailure && run.outputNote) {
       throw new ValidationFailure(`${err.message}\n  the rewritten model was kept: ${run.outputNote}`, { cause: err });
+    }
+    // e.g. the original model does not run in onnxruntime: bad input (exit 2), but the output already exists.
+    if (err instanceof InputError && run.outputNote) {
+      const Kind = err instanceof UsageError ? UsageError : InputError;
+      throw new Kind(`${err.message}\n  validation did not run; the rewritten model was written: ${run.outputNote}`, err.hint, { cause: err });
     }
     throw err;
   } finally {

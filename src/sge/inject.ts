@@ -89,7 +89,7 @@ function checkGroups(groups: number): void {
 export function resolveGroups(groups: number | undefined, params: SgeParamsFile | undefined): number {
   if (groups !== undefined) checkGroups(groups);
   if (groups !== undefined && params?.groups !== undefined && params.groups !== groups) {
-    throw new UsageError(`--groups ${groups} contradicts the params file's groups ${params.groups}`, 'drop --groups, or use a params file made for that G');
+    throw new UsageError(`--groups ${groups} contradicts the params file's groups ${params.groups}${params.source ? ` (${params.source})` : ''}`, 'drop --groups, or use a params file made for that G');
   }
   const g = groups ?? params?.groups ?? DEFAULT_GROUPS;
   checkGroups(g);
@@ -97,7 +97,18 @@ export function resolveGroups(groups: number | undefined, params: SgeParamsFile 
 }
 
 const dimOut = (d: ShapeDim): number | string | null => (d === undefined ? null : d);
-const listSome = (items: string[]): string => items.slice(0, 8).join('; ') + (items.length > 8 ? `; … (${items.length} in all)` : '');
+// One problem per line, so a refusal over many sites stays readable (and a few lines long).
+const listSome = (items: string[]): string => items.slice(0, 8).map((p) => `\n  - ${p}`).join('') + (items.length > 8 ? `\n  - … (${items.length} in all)` : '');
+
+/** The way out of each kind of refusal, said once however many sites have it. */
+const HINTS = {
+  groups: 'choose --groups that divides every site\'s channel count (`sge-inject list MODEL --groups N` shows which do), or narrow --after',
+  params: 'give every selected site G weights and G biases in the params file, or narrow --after / add --exclude',
+  elemType: 'SGE works on float32 and float16 activations: convert the model, or leave the site out with --exclude',
+  spatial: 'leave the site out with --exclude, or choose a layer with a larger feature map',
+  existing: 'pass --force to replace the existing SGE',
+  channels: 'add value_info for the conv output (e.g. onnx.shape_inference), or leave the site out with --exclude',
+} as const;
 
 /**
  * Inserts SGE after each chosen node of `model`, in place, and returns a report.
@@ -115,34 +126,36 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
   const sites = selectSites(model, options, candidates);
 
   const problems: string[] = [];
+  const hints = new Set<string>();
+  const problem = (text: string, hint: keyof typeof HINTS): void => { problems.push(text); hints.add(HINTS[hint]); };
   const warnings: string[] = [];
   for (const s of sites) {
     if (s.existing && !options.force) {
-      problems.push(`site '${s.name}' already has an SGE (${s.existing.mode} form); pass --force to replace it`);
+      problem(`site '${s.name}' already has an SGE (${s.existing.mode} form); pass --force to replace it`, 'existing');
       continue;
     }
     if (s.channels === undefined) {
-      problems.push(`site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`);
+      problem(`site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`, 'channels');
       continue;
     }
-    if (groups > s.channels) problems.push(`site '${s.name}' has ${s.channels} channels, fewer than groups ${groups}`);
-    else if (s.channels % groups !== 0) problems.push(`groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`);
+    if (groups > s.channels) problem(`site '${s.name}' has ${s.channels} channels, fewer than groups ${groups} (valid: ${divisors(s.channels).join(', ')})`, 'groups');
+    else if (s.channels % groups !== 0) problem(`groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`, 'groups');
     if (s.elemType !== undefined && !SUPPORTED_ELEM_TYPES.has(s.elemType)) {
-      problems.push(`site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`);
+      problem(`site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`, 'elemType');
     }
-    if (s.spatial && s.spatial.length === 0) problems.push(`site '${s.name}' has no spatial dims`);
+    if (s.spatial && s.spatial.length === 0) problem(`site '${s.name}' has no spatial dims`, 'spatial');
     if (s.spatial && s.spatial.length > 0 && s.spatial.every((d) => d === 1)) {
-      problems.push(`site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`);
+      problem(`site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`, 'spatial');
     } else if (s.spatial && s.spatial.some((d) => typeof d !== 'number')) {
       if (s.spatial.every((d) => typeof d !== 'number' || d === 1)) warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
     } else if (!s.spatial) {
       warnings.push(`site '${s.name}': spatial shape unknown; a 1×1 map at run time gives NaN`);
     }
   }
-  const params = resolveParams(sites, groups, options.params, warnings, problems);
+  const params = resolveParams(sites, groups, options.params, warnings, (text) => problem(text, 'params'));
   if (problems.length > 0) {
-    throw new InputError(problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE: ${listSome(problems)}`,
-      problems.some((p) => p.includes('divide')) ? 'choose --groups that divides every site\'s channels, or narrow --after' : undefined);
+    throw new InputError(problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE:${listSome(problems)}`,
+      [...hints].join('; '));
   }
 
   // Checks passed: from here on the model changes.
@@ -220,7 +233,7 @@ function paramTensor(name: string, values: ArrayLike<number>, elemType: number):
 
 interface SiteParams { weight: ArrayLike<number>; bias: ArrayLike<number> }
 
-function resolveParams(sites: readonly SiteCandidate[], groups: number, file: SgeParamsFile | undefined, warnings: string[], problems: string[]): Map<string, SiteParams> {
+function resolveParams(sites: readonly SiteCandidate[], groups: number, file: SgeParamsFile | undefined, warnings: string[], problem: (text: string) => void): Map<string, SiteParams> {
   const out = new Map<string, SiteParams>();
   if (!file) {
     for (const s of sites) out.set(s.name, { weight: new Float32Array(groups).fill(0), bias: new Float32Array(groups).fill(1) });
@@ -229,11 +242,11 @@ function resolveParams(sites: readonly SiteCandidate[], groups: number, file: Sg
   const selected = new Set(sites.map((s) => s.name));
   for (const s of sites) {
     const p = file.sites.get(s.name);
-    if (!p) { problems.push(`the params file has no entry for site '${s.name}'`); continue; }
+    if (!p) { problem(`the params file ${file.source ?? ''}${file.source ? ' ' : ''}has no entry for site '${s.name}'`); continue; }
     for (const [what, arr] of [['weight', p.weight], ['bias', p.bias]] as const) {
-      if (arr.length !== groups) problems.push(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
+      if (arr.length !== groups) problem(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
       const bad = Array.from(arr).findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) problems.push(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
+      if (bad >= 0) problem(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
     }
     out.set(s.name, p);
   }

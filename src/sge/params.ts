@@ -21,6 +21,8 @@ export interface SgeParamsFile {
   readonly groupsDeclared: boolean;
   /** Parameters by site name, in file order. */
   readonly sites: ReadonlyMap<string, SiteParams>;
+  /** The file's name as given to {@link parseSgeParams}, for messages. */
+  readonly source?: string;
 }
 
 const FORMAT_HINT = 'expected JSON {"groups": G, "params": {"<site>": {"weight": [G numbers], "bias": [G numbers]}}} '
@@ -105,7 +107,9 @@ function jsonNumbers(v: unknown, source: string, site: string, field: 'weight' |
   const out = new Float64Array(v.length);
   v.forEach((x: unknown, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
-      throw new InputError(`${source}: params["${site}"].${field}[${i}] is ${JSON.stringify(x)}, not a finite number`,
+      // JSON.stringify would print Infinity (from 1e999) and NaN as null: show numbers as they are.
+      const shown = typeof x === 'number' ? String(x) : JSON.stringify(x);
+      throw new InputError(`${source}: params["${site}"].${field}[${i}] is ${shown}, not a finite number`,
         'every SGE parameter must be a finite number');
     }
     out[i] = x;
@@ -227,5 +231,5 @@ function finish(format: SgeParamsFile['format'], sites: Map<string, SiteParams>,
       }
     }
   }
-  return { format, groups: g!, groupsDeclared: declared !== undefined, sites };
+  return { format, groups: g!, groupsDeclared: declared !== undefined, sites, source };
 }
