@@ -91,11 +91,13 @@ export interface ShapeOverrides {
   readonly dims?: Readonly<Record<string, number>>;
 }
 
-/** A concrete input shape and whether any of it came from the defaults. */
+/** A concrete input shape and which of its dims came from the defaults. */
 export interface ChosenShape {
   readonly dims: readonly number[];
   /** True when at least one dimension took a default value (the report prints these). */
   readonly defaulted: boolean;
+  /** The defaulted dims as `name=value` (`batch=1`), or `#i=value` for an unnamed dim at position i. */
+  readonly defaults: readonly string[];
 }
 
 /**
@@ -119,28 +121,33 @@ export function chooseShapes(specs: readonly InputSpec[], overrides: ShapeOverri
     if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--dim ${n}=${v}: a dimension must be a positive integer`);
   }
   const out: Record<string, ChosenShape> = {};
+  const chosenByDefault = new Set<string>();
   for (const s of specs) {
     const given = shapes[s.name];
     if (given) {
       if (s.dims && (s.dims.length !== given.length || s.dims.some((d, i) => typeof d === 'number' && d !== given[i]))) {
         throw new UsageError(`--shape ${s.name}=${given.join('x')} contradicts the model's ${formatDeclared(s.dims)}`);
       }
-      out[s.name] = { dims: [...given], defaulted: false };
+      out[s.name] = { dims: [...given], defaulted: false, defaults: [] };
       continue;
     }
     if (!s.dims) {
       throw new InputError(`input '${s.name}' has no declared shape`, `give it with --shape ${s.name}=1x3x224x224 (its real sizes)`);
     }
-    let defaulted = false;
+    const defaults: string[] = [];
     const dims = s.dims.map((d, i) => {
       if (typeof d === 'number') return d;
-      if (typeof d === 'string' && dimValues.has(d)) return dimValues.get(d)!;
-      defaulted = true;
+      if (typeof d === 'string' && dimValues.has(d)) {
+        const v = dimValues.get(d)!;
+        if (chosenByDefault.has(d)) defaults.push(`${d}=${v}`);
+        return v;
+      }
       const v = i === 0 ? DEFAULT_BATCH_DIM : DEFAULT_OTHER_DIM;
-      if (typeof d === 'string') dimValues.set(d, v);
+      if (typeof d === 'string') { dimValues.set(d, v); chosenByDefault.add(d); }
+      defaults.push(`${d ?? `#${i}`}=${v}`);
       return v;
     });
-    out[s.name] = { dims, defaulted };
+    out[s.name] = { dims, defaulted: defaults.length > 0, defaults };
   }
   return out;
 }

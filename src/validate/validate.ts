@@ -26,7 +26,7 @@ import { float16InputAllowance } from './fp16-allowance.js';
 import { MAC_FORMULA, PAPER_COMPARISON, parametersAdded, siteMacs } from './cost.js';
 import { dataTypeOf, elemTypeOf, elementCount, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
 import {
-  checkSameInputs, chooseShapes, formatDeclared, inputSpecs, randomInputs, DEFAULT_BATCH_DIM, DEFAULT_OTHER_DIM,
+  checkSameInputs, chooseShapes, inputSpecs, randomInputs, DEFAULT_BATCH_DIM, DEFAULT_OTHER_DIM,
   type Distribution, type InputSpec, type ShapeOverrides,
 } from './inputs.js';
 import { loadInputsFromDir } from './inputs-dir.js';
@@ -231,14 +231,15 @@ async function makeFeeds(specs: readonly InputSpec[], options: ValidateOptions, 
   const seed = options.seed ?? 0;
   const distribution = options.distribution ?? 'normal';
   const feeds = randomInputs(specs, shapes, { seed, distribution });
-  if (specs.some((s) => shapes[s.name]!.defaulted)) {
-    notes.push(`symbolic input dims took defaults: ${DEFAULT_BATCH_DIM} for a first (batch) dim, ${DEFAULT_OTHER_DIM} for the others; set them with --shape or --dim`);
+  const defaults = [...new Set(specs.flatMap((s) => shapes[s.name]!.defaults))];
+  if (defaults.length) {
+    notes.push(`symbolic input dims took defaults (${DEFAULT_BATCH_DIM} for a first, batch-like dim, ${DEFAULT_OTHER_DIM} for others): ${defaults.join(', ')}; set them with --shape or --dim`);
   }
   return {
     feeds,
     inputs: specs.map((s) => ({
       name: s.name, type: feeds[s.name]!.type, shape: [...shapes[s.name]!.dims],
-      source: `random ${distribution} (seed ${seed})${shapes[s.name]!.defaulted ? `, default dims for ${formatDeclared(s.dims)}` : ''}`,
+      source: `random ${distribution} (seed ${seed})${shapes[s.name]!.defaulted ? `, default ${shapes[s.name]!.defaults.join(', ')}` : ''}`,
     })),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../src/codec/encode.js';
-import { InputError, ValidationFailure } from '../../src/errors.js';
+import { InputError, UsageError, ValidationFailure } from '../../src/errors.js';
 import { validateSge } from '../../src/validate/validate.js';
 import { formatReport, reportToJson } from '../../src/validate/report.js';
 import { makeValueInfo } from '../../src/graph/factory.js';
@@ -146,6 +146,30 @@ describe('validateSge on hand-built SGE models', () => {
     rewritten.functions = []; // the node now calls an operator nobody defines
     await expect(validateSge(original, rewritten, quick)).rejects.toThrow(ValidationFailure);
     await expect(validateSge(original, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the rewritten model .*SpatialGroupEnhance/s);
+  });
+
+  it('blames the input when the original model does not load or the file is missing', async () => {
+    const original = convChain({ input: [1, 3, 8, 8], channels: [8] });
+    const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'function' });
+    const broken = convChain({ input: [1, 3, 8, 8], channels: [8] });
+    broken.graph!.node[0]!.op_type = 'NoSuchOp';
+    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(InputError);
+    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the original model/);
+    await expect(validateSge('/nonexistent/model.onnx', rewritten, quick)).rejects.toThrow(InputError);
+  });
+
+  it('takes given tensors, refuses --inputs with --shape, and skips timing with runs 0', async () => {
+    const original = convChain({ input: ['N', 3, 'H', 'W'], channels: [8] });
+    const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'inline' });
+    const x = { type: 'float32' as const, dims: [2, 3, 5, 4], data: new Float32Array(120).map((_, i) => Math.sin(i)) };
+    const report = await validateSge(original, rewritten, { runs: 0, inputs: { input: x } });
+    expect(report.passed).toBe(true);
+    expect(report.latency).toBeNull();
+    expect(report.inputs).toEqual([{ name: 'input', type: 'float32', shape: [2, 3, 5, 4], source: 'given' }]);
+    expect(report.sites[0]!.shape).toEqual([2, 8, 5, 4]);
+    await expect(validateSge(original, rewritten, { inputsDir: '.', shapes: { input: [1, 3, 8, 8] } })).rejects.toThrow(UsageError);
+    const shaped = await validateSge(original, rewritten, { runs: 0, dims: { N: 3, H: 6, W: 7 } });
+    expect(shaped.sites[0]!.shape).toEqual([3, 8, 6, 7]);
   });
 
   it('reports progress through the callback only', async () => {
