@@ -124,16 +124,19 @@ function scalarSize(kind: ScalarKind, v: unknown, field: string): number {
 
 type Message = Record<string, unknown> & { $unknowns?: Uint8Array[] };
 
-function has(m: Message, name: string): boolean {
-  return m[name] != null && Object.prototype.hasOwnProperty.call(m, name);
-}
-
-/** Computes message sizes bottom-up, remembering each nested message's size for the write pass. */
+/**
+ * Computes message sizes bottom-up. Sizes of nested messages and packed fields are recorded in
+ * visiting order (a slot is reserved before descending), which is the order the write pass needs
+ * them in: a plain array indexed by a counter instead of a map keyed by object identity.
+ * Also sums the large `bytes` values that the writer will pass through as views.
+ */
 class Sizer {
-  readonly sizes = new Map<object, number>();
+  readonly sizes: number[] = [];
+  large = 0;
 
   size(m: Message, plan: MessagePlan, depth: number): number {
     if (depth > 100) throw new ModelEncodeError('message nesting deeper than 100 levels');
+    const sizes = this.sizes;
     let total = 0;
     for (const f of plan.fields) {
       const v = m[f.name];
@@ -142,23 +145,31 @@ class Sizer {
         if (arr == null || arr.length === 0) continue;
         if (f.message) {
           for (const item of arr) {
+            const slot = sizes.push(0) - 1;
             const s = this.size(item as Message, f.message, depth + 1);
+            sizes[slot] = s;
             total += f.keySize + varint32Size(s) + s;
           }
         } else if (f.packed) {
           let body = 0;
           for (const item of arr) body += scalarSize(f.scalar!, item, f.name);
-          this.sizes.set(arr, body);
+          sizes.push(body);
           total += f.keySize + varint32Size(body) + body;
         } else {
-          for (const item of arr) total += f.keySize + scalarSize(f.scalar!, item, f.name);
+          for (const item of arr) {
+            total += f.keySize + scalarSize(f.scalar!, item, f.name);
+            if (f.scalar === 'bytes' && (item as Uint8Array).length >= LARGE_BYTES) this.large += (item as Uint8Array).length;
+          }
         }
-      } else if (has(m, f.name)) {
+      } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
         if (f.message) {
+          const slot = sizes.push(0) - 1;
           const s = this.size(v as Message, f.message, depth + 1);
+          sizes[slot] = s;
           total += f.keySize + varint32Size(s) + s;
         } else {
           total += f.keySize + scalarSize(f.scalar!, v, f.name);
+          if (f.scalar === 'bytes' && (v as Uint8Array).length >= LARGE_BYTES) this.large += (v as Uint8Array).length;
         }
       }
     }
@@ -166,7 +177,6 @@ class Sizer {
     if (unknowns && Object.prototype.hasOwnProperty.call(m, '$unknowns')) {
       for (const u of unknowns) total += u.length;
     }
-    this.sizes.set(m, total);
     return total;
   }
 }
@@ -178,8 +188,10 @@ class ChunkWriter {
   private view: DataView;
   private pos = 0;
   private start = 0;
+  /** Index of the next recorded size (see Sizer). */
+  private next = 0;
 
-  constructor(private readonly sizes: Map<object, number>, smallBytes: number) {
+  constructor(private readonly sizes: readonly number[], smallBytes: number) {
     this.buf = new Uint8Array(smallBytes);
     this.view = new DataView(this.buf.buffer);
   }
@@ -267,20 +279,20 @@ class ChunkWriter {
         if (f.message) {
           for (const item of arr) {
             this.v32(f.key);
-            this.v32(this.sizes.get(item as object)!);
+            this.v32(this.sizes[this.next++]!);
             this.write(item as Message, f.message);
           }
         } else if (f.packed) {
           this.v32(f.key);
-          this.v32(this.sizes.get(arr)!);
+          this.v32(this.sizes[this.next++]!);
           for (const item of arr) this.scalar(f.scalar!, item, f.name);
         } else {
           for (const item of arr) { this.v32(f.key); this.scalar(f.scalar!, item, f.name); }
         }
-      } else if (has(m, f.name)) {
+      } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
         this.v32(f.key);
         if (f.message) {
-          this.v32(this.sizes.get(v as object)!);
+          this.v32(this.sizes[this.next++]!);
           this.write(v as Message, f.message);
         } else {
           this.scalar(f.scalar!, v, f.name);
@@ -302,21 +314,6 @@ export interface EncodedChunks {
   readonly byteLength: number;
 }
 
-function largeBytesTotal(m: Message, plan: MessagePlan): number {
-  let total = 0;
-  for (const f of plan.fields) {
-    const v = m[f.name];
-    if (f.message) {
-      if (f.repeated) { if (v) for (const item of v as Message[]) total += largeBytesTotal(item, f.message); }
-      else if (has(m, f.name)) total += largeBytesTotal(v as Message, f.message);
-    } else if (f.scalar === 'bytes') {
-      if (f.repeated) { if (v) for (const b of v as Uint8Array[]) if (b.length >= LARGE_BYTES) total += b.length; }
-      else if (has(m, f.name) && (v as Uint8Array).length >= LARGE_BYTES) total += (v as Uint8Array).length;
-    }
-  }
-  return total;
-}
-
 /**
  * Encodes any message of the ONNX schema into chunks. Large `bytes` values are not copied.
  * @param type the protobufjs reflection type of `message`
@@ -325,8 +322,7 @@ export function encodeMessageChunks(type: protobuf.Type, message: object): Encod
   const plan = planFor(type);
   const sizer = new Sizer();
   const byteLength = sizer.size(message as Message, plan, 0);
-  const large = largeBytesTotal(message as Message, plan);
-  const writer = new ChunkWriter(sizer.sizes, byteLength - large);
+  const writer = new ChunkWriter(sizer.sizes, byteLength - sizer.large);
   writer.write(message as Message, plan);
   return { chunks: writer.finish(), byteLength };
 }
