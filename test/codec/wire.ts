@@ -23,22 +23,23 @@ export function varintField(field: number, value: number): number[] {
 }
 
 /**
- * Messages nested `levels` deep along the path of fields `path` (repeated cyclically), built from
- * the inside out without quadratic copying. E.g. path [7, 1, 5, 6] is ModelProto.graph →
- * GraphProto.node → NodeProto.attribute → AttributeProto.g → GraphProto.node → ...
+ * Messages nested `levels` deep: the fields of `head` first, then those of `cycle` repeated, built
+ * from the inside out without quadratic copying. E.g. head [7] and cycle [1, 5, 6] is
+ * ModelProto.graph → GraphProto.node → NodeProto.attribute → AttributeProto.g → GraphProto.node → ...
  */
-export function nested(path: number[], levels: number, innermost: number[] = []): Uint8Array {
+export function nested(head: number[], cycle: number[], levels: number, innermost: number[] = []): Uint8Array {
+  const path = (i: number): number => (i < head.length ? head[i]! : cycle[(i - head.length) % cycle.length]!);
   const lengths: number[] = new Array(levels);
   let len = innermost.length;
   for (let i = levels - 1; i >= 0; i--) {
     lengths[i] = len;
-    const tag = varint((path[i % path.length]! << 3) | 2);
+    const tag = varint((path(i) << 3) | 2);
     len += tag.length + varint(len).length;
   }
   const out = new Uint8Array(len);
   let pos = 0;
   for (let i = 0; i < levels; i++) {
-    for (const b of varint((path[i % path.length]! << 3) | 2)) out[pos++] = b;
+    for (const b of varint((path(i) << 3) | 2)) out[pos++] = b;
     for (const b of varint(lengths[i]!)) out[pos++] = b;
   }
   out.set(innermost, pos);
