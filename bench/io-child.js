@@ -1,0 +1,27 @@
+// One measured run of bench/io.js, in a fresh process: `node bench/io-child.js <kind> <in> <out>`.
+// Prints one JSON line: the operation's wall time (ms) and the process's peak RSS (VmHWM, KiB).
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+
+const [kind, input, output] = process.argv.slice(2);
+
+function peakRssKiB() {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+// Imports happen before the clock starts (like `import onnx` on the Python side).
+const io = kind.startsWith('ours') ? await import('../dist/io/index.js') : undefined;
+
+const t0 = performance.now();
+if (kind === 'ours') {
+  await io.saveModel(await io.loadModel(input), output);
+} else if (kind === 'ours-nosync') {
+  await io.saveModel(await io.loadModel(input), output, { durable: false });
+} else if (kind === 'node-fs') {
+  await writeFile(output, await readFile(input));
+} else {
+  throw new Error(`unknown kind ${kind}`);
+}
+const ms = performance.now() - t0;
+console.log(JSON.stringify({ ms, peakRssKiB: peakRssKiB() }));
