@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores on CI machines: more workers only add contention for onnxruntime sessions.
     maxWorkers: 2,
+    // The CLI's process-level tests run the compiled bin: build dist/ first when it is stale.
+    globalSetup: ['test/cli/global-setup.ts'],
   },
 });

@@ -1,5 +1,5 @@
 /** The main command: load, inject, save (atomically), report, and optionally validate. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { loadModel } from '../io/load.js';
 import { saveModel } from '../io/save.js';
 import { readError } from '../io/fs-errors.js';
@@ -37,6 +37,8 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   }
   const groups = groupsOption(options.groups);
   const output = options.output ?? defaultOutputPath(modelPath);
+  // A missing model is the fault to name, not the missing folder its default output would go to.
+  await stat(modelPath).catch((err: unknown) => { throw readError(err, modelPath); });
   if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
   let params;
   if (options.params) {

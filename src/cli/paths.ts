@@ -28,8 +28,17 @@ export async function checkOutputPath(input: string, output: string, overwrite: 
     throw new UsageError(`the output ${output} is the input model`, 'pass --overwrite to replace it (atomically), or -o another path');
   }
   const folder = dirname(resolve(output));
-  const st = await stat(folder).catch(() => undefined);
-  if (!st) throw new InputError(`the output folder ${dirname(output)} does not exist`, 'create it first, or choose another -o path');
+  let st;
+  try {
+    st = await stat(folder);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new InputError(`cannot write ${output}: permission denied for the folder ${dirname(output)}`, 'choose an output folder you can write to', { cause: err });
+    }
+    if (code === 'ENOTDIR') throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path', { cause: err });
+    throw new InputError(`the output folder ${dirname(output)} does not exist`, 'create it first, or choose another -o path', { cause: err });
+  }
   if (!st.isDirectory()) throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path');
   const out = await stat(output).catch(() => undefined);
   if (out?.isDirectory()) throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');

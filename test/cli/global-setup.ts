@@ -1,0 +1,41 @@
+/**
+ * Builds dist/ once before the tests when it is missing or older than src/: the process-level CLI
+ * tests run bin/sge-inject.js, which runs the compiled code. `npm ci` builds it already (prepare);
+ * this catches a stale build during development.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+
+function staleOrMissing(): string | undefined {
+  const walk = (dir: string): string | undefined => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        const r = walk(p);
+        if (r) return r;
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+        const out = join(ROOT, 'dist', p.slice(join(ROOT, 'src').length).replace(/\.ts$/, '.js'));
+        if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) return p;
+      }
+    }
+    return undefined;
+  };
+  return walk(join(ROOT, 'src'));
+}
+
+export default function setup(): void {
+  const stale = staleOrMissing();
+  if (!stale) return;
+  console.log(`[test/cli] building dist/ (${stale} is newer than its build)`);
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { cwd: ROOT, stdio: 'pipe' });
+  } catch (err) {
+    // tsc still emits JavaScript when there are type errors; say so loudly, the type check is not ours to fail.
+    const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
+    console.warn(`[test/cli] tsc reported errors (dist/ was still emitted):\n${out.slice(0, 4000)}`);
+  }
+  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing after the build: the CLI process tests cannot run');
+}
