@@ -14,7 +14,9 @@ import { injectSge } from '../../src/sge/inject.js';
 import { parseSgeParams } from '../../src/sge/params.js';
 import { validateSge } from '../../src/validate/validate.js';
 import { formatReport } from '../../src/validate/report.js';
-import { swapSigmoid } from './models.js';
+import { convChain, seeded, swapSigmoid } from './models.js';
+import { encodeModel } from '../../src/codec/encode.js';
+import { toFloat16Bits } from '../../src/tensor/float16.js';
 
 const models = 'fixtures/models';
 const quick = { runs: 1 };
@@ -56,6 +58,26 @@ describe('validateSge on injectSge output', () => {
       for (const s of report.sites) expect(report.failures.join('\n')).toContain(`site ${s.site}: Y differs from the reference SGE`);
     });
   }
+
+  it('passes float16 sites written by injectSge, in both modes', async () => {
+    for (const inline of [false, true]) {
+      const original = convChain({ input: ['N', 3, 'H', 'W'], channels: [32, 16], float16: true });
+      const rewritten = decodeModel(encodeModel(original));
+      injectSge(rewritten, { after: ['conv*'], groups: 4, inline, params: undefined });
+      // Random parameters so the normalization matters (the paper's init would make it vanish).
+      for (const t of rewritten.graph!.initializer) {
+        if (t.name?.endsWith('/sge/weight') || t.name?.endsWith('/sge/bias')) {
+          t.raw_data = new Uint8Array(toFloat16Bits(seeded(4, t.name.length, -1.5, 1.5)).buffer);
+        }
+      }
+      const report = await validateSge(original, rewritten, { ...quick, dims: { H: 9, W: 11 } });
+      expect(report.failures, formatReport(report)).toEqual([]);
+      expect(report.sites.map((s) => [s.site, s.elemType, s.verdict])).toEqual([['conv1', 'float16', 'pass'], ['conv2', 'float16', 'pass']]);
+      for (const s of report.sites) expect(s.reason).toMatch(/judged on the site run alone/);
+      const sabotaged = await validateSge(original, swapSigmoid(rewritten), quick);
+      expect(sabotaged.sites.map((s) => s.verdict)).toEqual(['fail', 'fail']);
+    }
+  });
 
   it('validates files with external data, from their paths, leaving the files alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sge-validate-ext-'));
