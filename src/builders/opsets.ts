@@ -7,7 +7,12 @@ import { InputError } from '../errors.js';
 
 /** Oldest ai.onnx opset the builders support (Slice with inputs, ReduceMean-11, Concat-11, …). */
 export const MIN_OPSET = 11;
-/** Newest ai.onnx opset supported: the newest onnxruntime-node 1.30 loads. */
+/**
+ * Newest ai.onnx opset supported: the newest onnxruntime-node 1.30 loads. onnxruntime does not tie the
+ * IR version to the opset: IR 8 (what model-local functions need) runs at every opset 11…26, as does
+ * the IR of the ONNX release that introduced each opset (11→6, 12–14→7, 15–18→8, 19–20→9, 21–22→10,
+ * 23→11, 24→12, 25–26→13; onnx.helper.VERSION_TABLE), both checked in test/sge/expansion.test.ts.
+ */
 export const MAX_OPSET = 26;
 
 /**
