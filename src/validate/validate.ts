@@ -135,7 +135,7 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const sitesHaveProblems = sites.some((s) => s.problem);
 
   progress({ stage: 'run', message: 'running the original model', done: 0, total: 3 });
-  const origOut = await runOnce(orig, withExtraOutputs(orig.model, origExtra), 'original model (with exposed conv outputs)', 'input', feeds);
+  const origOut = await runOnce(orig, withExtraOutputs(orig.model, origExtra), 'original model (with exposed conv outputs)', 'validation', feeds);
   progress({ stage: 'run', message: 'running the rewritten model', done: 1, total: 3 });
   const rewrOut = await runOnce(rewr, withExtraOutputs(rewr.model, rewrExtra), 'rewritten model (with exposed site tensors)', 'validation', feeds);
   let bypassOut: Record<string, HostTensor> | undefined;
@@ -155,7 +155,7 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   for (const r of siteReports) if (r.verdict === 'fail') failures.push(`site ${r.site}: ${r.reason}`);
 
   progress({ stage: 'latency', message: 'timing both models', done: 0, total: 2 * runs });
-  const origPlain = await open(orig, orig.model, 'original model', 'input', LATENCY_THREADS);
+  const origPlain = await open(orig, orig.model, 'original model', 'validation', LATENCY_THREADS);
   let timings;
   try {
     const rewrPlain = await open(rewr, rewr.model, 'rewritten model', 'validation', LATENCY_THREADS);

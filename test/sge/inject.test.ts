@@ -91,7 +91,7 @@ describe('torch-exported mini ResNets with SGE are reproduced', () => {
 });
 
 /** Injects into an identity-conv model and checks the output against the float64 reference. */
-async function checkAgainstReference(model: ModelProto, options: InjectOptions, dims: number[], seed: number, elemType = DataType.FLOAT): Promise<void> {
+async function checkAgainstReference(model: ModelProto, options: InjectOptions, dims: number[], seed: number, elemType: number = DataType.FLOAT): Promise<void> {
   const count = dims.reduce((a, b) => a * b, 1);
   const x = seededUniform(count, seed, -2, 2);
   const g = options.groups!;

@@ -148,12 +148,12 @@ describe('validateSge on hand-built SGE models', () => {
     await expect(validateSge(original, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the rewritten model .*SpatialGroupEnhance/s);
   });
 
-  it('blames the input when the original model does not load or the file is missing', async () => {
+  it('fails validation (exit 1) when onnxruntime cannot load the original; a missing file is an input error', async () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8] });
     const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'function' });
     const broken = convChain({ input: [1, 3, 8, 8], channels: [8] });
     broken.graph!.node[0]!.op_type = 'NoSuchOp';
-    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(InputError);
+    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(ValidationFailure);
     await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the original model/);
     await expect(validateSge('/nonexistent/model.onnx', rewritten, quick)).rejects.toThrow(InputError);
   });
