@@ -12,7 +12,7 @@ import { addFunction, addOpsetImport, opsetVersion, raiseIrVersion, irVersion } 
 import { spliceAfterOutput } from '../graph/edit.js';
 import { topologicalSort } from '../graph/toposort.js';
 import type { ShapeDim } from '../graph/shapes.js';
-import { toFloat16Bits } from '../tensor/float16.js';
+import { FLOAT16_MAX, toFloat16Bits } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
 import {
   SGE_DOMAIN, SGE_DOMAIN_VERSION, SUPPORTED_ELEM_TYPES, sgeNodeName, sgeOpFor, sgeWeightName, sgeBiasName,
@@ -247,6 +247,8 @@ function resolveParams(sites: readonly SiteCandidate[], groups: number, file: Sg
       if (arr.length !== groups) problem(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
       const bad = Array.from(arr).findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) problem(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
+      const big = s.elemType === DataType.FLOAT16 ? Array.from(arr).findIndex((v) => Math.abs(v) > FLOAT16_MAX) : -1;
+      if (big >= 0) problem(`params for site '${s.name}': ${what}[${big}] = ${Array.from(arr)[big]} does not fit the site's float16 type (max ${FLOAT16_MAX})`);
     }
     out.set(s.name, p);
   }
