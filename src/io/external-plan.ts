@@ -4,11 +4,11 @@
  * rewritten (never absolute, never through `..`), and which tensors go into a new data file.
  * The plan is a list of tensor swaps applied only while encoding: the caller's model is not changed.
  */
-import { stat } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { DataLocation, type TensorProto } from '../codec/types.js';
 import { shallowCopyTensor, type TensorSlot } from './tensors.js';
+import { occupant, sameContent, sameFile, type FileId } from './occupant.js';
 import { externalRef, isExternal, refEntries, replaceLocation, safeLocation, type ExternalRef } from './location.js';
 
 /** How tensors are written to a new external data file. */
@@ -42,12 +42,10 @@ export interface DataFilePlan {
   readonly tensors: number;
 }
 
-/** An existing data file to copy beside the output. */
+/** An existing data file to copy beside the output (`to` is free: nothing is ever replaced). */
 export interface CopyPlan {
   readonly from: string;
   readonly to: string;
-  /** True when `to` exists already (it is replaced). */
-  readonly replaces: boolean;
 }
 
 /** Everything saveModel does about external data. */
@@ -73,15 +71,6 @@ export interface PlanContext {
   readonly external?: ExternalDataOptions;
 }
 
-async function fileId(path: string): Promise<{ dev: number; ino: number; size: number } | undefined> {
-  try {
-    const st = await stat(path);
-    return st.isFile() ? { dev: st.dev, ino: st.ino, size: st.size } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 interface RefInfo {
   readonly slot: TensorSlot;
   readonly ref: ExternalRef;
@@ -91,12 +80,17 @@ interface RefInfo {
   dest: string;
 }
 
+/** `name` itself for n = 0, else `stem.N.ext` (`w.bin` → `w.1.bin`, `m.onnx.data` → `m.onnx.1.data`). */
+function numbered(name: string, n: number): string {
+  if (n === 0) return name;
+  const ext = extname(name);
+  return `${name.slice(0, name.length - ext.length)}.${n}${ext}`;
+}
+
 /** Picks `name`, or `stem.N.ext`, whichever is not yet claimed in the output folder by another file. */
 function freeName(name: string, outDir: string, claimed: Map<string, string>, src: string): string {
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
   for (let n = 0; ; n++) {
-    const candidate = n === 0 ? name : `${stem}.${n}${ext}`;
+    const candidate = numbered(name, n);
     const owner = claimed.get(resolve(outDir, candidate));
     if (owner === undefined || owner === src) return candidate;
   }
@@ -128,14 +122,16 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
   }
 
   const sizes = new Map<string, number>();
+  const ids = new Map<string, FileId>();
   for (const info of refs) {
     if (sizes.has(info.src)) continue;
-    const id = await fileId(info.src);
-    if (!id) {
+    const id = await occupant(info.src);
+    if (typeof id !== 'object') {
       throw new InputError(`${source}: ${info.slot.where} keeps its data in '${info.ref.location}', but ${info.src} is missing`,
         'keep external data files beside the model at the locations it names (or pass baseDir: the folder they are relative to)');
     }
     sizes.set(info.src, id.size);
+    ids.set(info.src, id);
     const end = info.ref.offset + (info.ref.length ?? 0);
     if (end > id.size) {
       throw new InputError(`${source}: ${info.slot.where} needs bytes up to ${end} of '${info.ref.location}', which has only ${id.size} bytes`,
@@ -212,24 +208,54 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     }
   }
 
-  // References that stay references: rewrite the location where needed, copy files not beside the output.
+  // References that stay references: each data file must be found from the output's folder at the
+  // location written. Copy it there when needed, but never over a different file of that name.
   const copies = new Map<string, CopyPlan>();
+  const settled = new Map<string, string>(); // src + dest → location written
+  if (dataFile) claimed.set(dataFile.path, '\0new data file');
+  const settle = async (info: RefInfo): Promise<string> => {
+    const srcId = ids.get(info.src)!;
+    for (let n = 0; ; n++) {
+      const loc = numbered(info.outLoc, n);
+      const dest = n === 0 ? info.dest : resolve(outDir, loc);
+      const owner = claimed.get(dest);
+      if (n > 0 && owner !== undefined && owner !== info.src) continue;
+      if (dest === target) continue;
+      if (dest === info.src) return loc;
+      const planned = copies.get(dest);
+      if (planned) {
+        if (planned.from === info.src) return loc;
+        continue;
+      }
+      const here = await occupant(dest);
+      if (here === 'none') {
+        copies.set(dest, { from: info.src, to: dest });
+        claimed.set(dest, info.src);
+        return loc;
+      }
+      if (here !== 'other' && (sameFile(here, srcId) || (here.size === srcId.size && await sameContent(info.src, dest, here.size)))) {
+        claimed.set(dest, info.src);
+        return loc; // the same file, or an identical copy from an earlier save: reuse it
+      }
+    }
+  };
   for (const info of refs) {
     if (merged.has(info)) continue;
-    if (info.outLoc !== info.ref.location) {
-      const t = shallowCopyTensor(info.slot.tensor);
-      t.external_data = replaceLocation(info.slot.tensor.external_data ?? [], info.outLoc);
-      swaps.push({ slot: info.slot, replacement: t });
-      const note = `external data location '${info.ref.location}' (absolute or outside the model's folder) is written as '${info.outLoc}', beside the output`;
-      if (!notes.includes(note)) notes.push(note);
+    const key = `${info.src}\0${info.dest}`;
+    let loc = settled.get(key);
+    if (loc === undefined) {
+      loc = await settle(info);
+      settled.set(key, loc);
     }
-    if (copies.has(info.dest) || info.dest === info.src) continue;
-    const [a, b] = await Promise.all([fileId(info.src), fileId(info.dest)]);
-    if (a && b && a.dev === b.dev && a.ino === b.ino) continue; // the same file under another path
-    copies.set(info.dest, { from: info.src, to: info.dest, replaces: b !== undefined });
+    if (loc === info.ref.location) continue;
+    const t = shallowCopyTensor(info.slot.tensor);
+    t.external_data = replaceLocation(info.slot.tensor.external_data ?? [], loc);
+    swaps.push({ slot: info.slot, replacement: t });
+    const note = loc === info.outLoc
+      ? `external data location '${info.ref.location}' (absolute or outside the model's folder) is written as '${loc}', beside the output`
+      : `external data '${info.ref.location}' is written as '${loc}': ${info.dest} is a different file, left as it is`;
+    if (!notes.includes(note)) notes.push(note);
   }
-  for (const c of copies.values()) {
-    notes.push(`copied external data ${c.from} to ${c.to}${c.replaces ? ' (replacing the file there)' : ''}`);
-  }
+  for (const c of copies.values()) notes.push(`copied external data ${c.from} to ${c.to}`);
   return { swaps, copies: [...copies.values()], dataFile, notes };
 }

@@ -121,6 +121,24 @@ describe('external data', () => {
     expect(readdirSync(join(dir, 'dst')).sort()).toEqual(['model.onnx.data', 'out.onnx']);
   });
 
+  it('never replaces a different file of the same name; an identical earlier copy is reused', async () => {
+    const src = join(folder('clash-src'), 'model.onnx');
+    await saveModel(convModel(), src, { externalData: true });
+    const outDir = folder('clash');
+    writeFileSync(join(outDir, 'model.onnx.data'), 'somebody else\'s file');
+    const first = await saveModel(await loadModel(src), join(outDir, 'o.onnx'));
+    expect(readFileSync(join(outDir, 'model.onnx.data'), 'utf8')).toBe('somebody else\'s file');
+    expect(locations(join(outDir, 'o.onnx'))).toEqual(['model.onnx.1.data']);
+    expect(first.copied).toEqual([{ from: `${src}.data`, to: join(outDir, 'model.onnx.1.data') }]);
+    expect(first.notes.join('\n')).toMatch(/is a different file, left as it is/);
+    expect(await run(join(outDir, 'o.onnx'))).toEqual(await run(encodeModel(convModel())));
+    // Saving again finds its identical copy and copies nothing.
+    const again = await saveModel(await loadModel(src), join(outDir, 'o2.onnx'));
+    expect(again.copied).toEqual([]);
+    expect(locations(join(outDir, 'o2.onnx'))).toEqual(['model.onnx.1.data']);
+    expect(readdirSync(outDir).sort()).toEqual(['model.onnx.1.data', 'model.onnx.data', 'o.onnx', 'o2.onnx']);
+  });
+
   it('saving beside the data file copies nothing and keeps the reference bytes as they were', async () => {
     const src = join(folder('same'), 'model.onnx');
     await saveModel(convModel(), src, { externalData: true });
