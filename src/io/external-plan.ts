@@ -102,6 +102,7 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
   const notes: string[] = [];
   const refs: RefInfo[] = [];
   const claimed = new Map<string, string>(); // output path → source file it holds
+  claimed.set(target, '\0the model'); // a data file named like the output model is copied elsewhere
 
   for (const slot of slots) {
     if (!isExternal(slot.tensor)) continue;
@@ -110,7 +111,7 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     const safe = safeLocation(ref.location);
     // A writable location is kept exactly as written (lossless); only unsafe ones are rewritten.
     const info: RefInfo = { slot, ref, src, outLoc: safe ? ref.location : '', dest: safe ? resolve(outDir, safe) : '' };
-    if (safe) claimed.set(info.dest, src);
+    if (safe && !claimed.has(info.dest)) claimed.set(info.dest, src);
     refs.push(info);
   }
   // Unsafe locations (absolute, `..`) become a file name beside the output, away from the others.
@@ -138,10 +139,11 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
         'the external data file does not belong to this model, or it is truncated');
     }
   }
+
   for (const info of refs) {
-    if (info.dest === target) {
-      throw new InputError(`${source}: ${info.slot.where} keeps its data in '${info.outLoc}', the very file the model is to be saved as`,
-        'choose another output file name');
+    if (info.src === target) {
+      throw new InputError(`${source}: ${info.slot.where} keeps its data in ${target}, the file the model is to be saved as`,
+        'choose another output file name: saving there would destroy those weights for the model that uses them');
     }
   }
 

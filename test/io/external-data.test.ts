@@ -139,6 +139,22 @@ describe('external data', () => {
     expect(readdirSync(outDir).sort()).toEqual(['model.onnx.1.data', 'model.onnx.data', 'o.onnx', 'o2.onnx']);
   });
 
+  it('a data file named like the output model: copied under another name elsewhere, refused in place', async () => {
+    const src = join(folder('named-src'), 'model.onnx');
+    await saveModel(convModel(), src, { externalData: { location: 'out.onnx' } });
+    const out = join(folder('named-dst'), 'out.onnx');
+    const report = await saveModel(await loadModel(src), out);
+    expect(locations(out)).toEqual(['out.1.onnx']);
+    expect(report.copied).toEqual([{ from: join(dir, 'named-src', 'out.onnx'), to: join(dir, 'named-dst', 'out.1.onnx') }]);
+    expect(await run(out)).toEqual(await run(encodeModel(convModel())));
+    // In its own folder, out.onnx holds the weights: overwriting it would break model.onnx.
+    const inPlace = join(dir, 'named-src', 'out.onnx');
+    const err = await saveModel(await loadModel(src), inPlace).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/the file the model is to be saved as/);
+    expect(await run(src)).toEqual(await run(encodeModel(convModel())));
+  });
+
   it('saving beside the data file copies nothing and keeps the reference bytes as they were', async () => {
     const src = join(folder('same'), 'model.onnx');
     await saveModel(convModel(), src, { externalData: true });
