@@ -1,5 +1,5 @@
 /** The graph editing core: finding, inserting, renaming, ordering and cleaning up, across nested graphs. */
-export { graphScopes, subgraphsOf, mainGraph, ownArray, type GraphScope } from './scopes.js';
+export { graphScopes, subgraphsOf, mainGraph, ownArray, type GraphScope, type GraphStep } from './scopes.js';
 export { ModelIndex, type NodeRef, type TensorUse, type TensorSource } from './model-index.js';
 export { NameAuthority } from './names.js';
 export { compilePattern, findNodes, selectableNames, isDefaultDomain, type NamePattern, type NodeMatch, type NodeQuery } from './select.js';

@@ -6,6 +6,14 @@
 import type { GraphProto, ModelProto, NodeProto } from '../codec/types.js';
 import { InputError } from '../errors.js';
 
+/** One level down: the graph held by attribute `attribute` of node `node` (position `index` in a GRAPHS list). */
+export interface GraphStep {
+  readonly node: number;
+  readonly attribute: number;
+  /** Position in `graphs`; undefined for the single-graph `g` field. */
+  readonly index?: number;
+}
+
 /** One graph and where it sits in the model. */
 export interface GraphScope {
   readonly graph: GraphProto;
@@ -17,6 +25,8 @@ export interface GraphScope {
   readonly owner?: NodeProto;
   /** Nesting depth: 0 for the main graph. */
   readonly depth: number;
+  /** Structural address from the main graph (empty for it): lets a copy be made along exactly this path. */
+  readonly steps: readonly GraphStep[];
 }
 
 /** The model's main graph, or an InputError when it has none. */
@@ -35,16 +45,24 @@ export function* subgraphsOf(node: NodeProto): Iterable<[string, GraphProto]> {
 
 /** Every graph of the model, outer before inner (depth-first, in node order). */
 export function* graphScopes(model: ModelProto): Iterable<GraphScope> {
-  const root: GraphScope = { graph: mainGraph(model), path: 'main', depth: 0 };
+  const root: GraphScope = { graph: mainGraph(model), path: 'main', depth: 0, steps: [] };
   yield* walk(root);
 }
 
 function* walk(scope: GraphScope): Iterable<GraphScope> {
   yield scope;
-  for (const node of scope.graph.node) {
-    for (const [attrName, g] of subgraphsOf(node)) {
-      const label = `${node.name || node.op_type || 'node'}.${attrName}`;
-      yield* walk({ graph: g, path: `${scope.path} > ${label}`, parent: scope, owner: node, depth: scope.depth + 1 });
+  const nodes = scope.graph.node;
+  for (let n = 0; n < nodes.length; n++) {
+    const node = nodes[n]!;
+    for (let a = 0; a < node.attribute.length; a++) {
+      const attr = node.attribute[a]!;
+      const label = `${scope.path} > ${node.name || node.op_type || 'node'}.${attr.name ?? ''}`;
+      const child = (graph: GraphProto, step: GraphStep, path: string): GraphScope =>
+        ({ graph, path, parent: scope, owner: node, depth: scope.depth + 1, steps: [...scope.steps, step] });
+      if (attr.g) yield* walk(child(attr.g, { node: n, attribute: a }, label));
+      for (let i = 0; i < attr.graphs.length; i++) {
+        yield* walk(child(attr.graphs[i]!, { node: n, attribute: a, index: i }, `${label}[${i}]`));
+      }
     }
   }
 }

@@ -22,7 +22,7 @@ export interface StripReport {
  * Removes the inserted SGE blocks whose site names pass `filter` (all by default), in place.
  */
 export function stripSge(model: ModelProto, filter: (site: InjectedSite) => boolean = () => true): StripReport {
-  const sites = findInjectedSites(model).filter(filter);
+  const sites = findInjectedSites(model).filter((s) => !s.problem && filter(s));
   let nodesRemoved = 0;
   const created = new Set<string>();
   for (const site of sites) {

@@ -5,7 +5,7 @@
 import type { ModelProto } from '../codec/types.js';
 import { elementCount } from './host-tensor.js';
 import { tensorDims } from './tensor-data.js';
-import { walkGraphs } from './graph-walk.js';
+import { graphScopes } from '../graph/scopes.js';
 
 /**
  * The MAC formula, as the report states it. For X of shape [N, C, ...spatial] with S spatial
@@ -31,9 +31,9 @@ export function siteMacs(xDims: readonly number[]): number {
 /** Initializer elements of `rewritten` whose names `original` does not have (any graph, any depth). */
 export function parametersAdded(original: ModelProto, rewritten: ModelProto): number {
   const before = new Set<string>();
-  for (const { graph } of walkGraphs(original)) for (const t of graph.initializer) before.add(t.name ?? '');
+  for (const { graph } of graphScopes(original)) for (const t of graph.initializer) before.add(t.name ?? '');
   let added = 0;
-  for (const { graph } of walkGraphs(rewritten)) {
+  for (const { graph } of graphScopes(rewritten)) {
     for (const t of graph.initializer) if (!before.has(t.name ?? '')) added += elementCount(tensorDims(t));
   }
   return added;

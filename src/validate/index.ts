@@ -3,7 +3,6 @@ export { validateSge, DEFAULT_RUNS, LATENCY_THREADS, type ModelSource, type Vali
 export type { ValidationReport, SiteReport, SiteVerdict, SiteInputCheck, OutputReport, InputReport, LatencyReport } from './report-types.js';
 export { formatReport, reportToJson, type JsonValue } from './report.js';
 export { createProgressLine, type ProgressLine, type ProgressStream, type ProgressLineOptions } from './progress.js';
-export { findSgeSites, type SgeSite } from './sites.js';
 export { compareValues, bitwiseEqual, defaultTolerance, FLOAT32_TOLERANCE, FLOAT16_TOLERANCE, type Tolerance, type Comparison } from './compare.js';
 export {
   inputSpecs, checkSameInputs, chooseShapes, randomInputs, parseShapeOption, parseDimOption,

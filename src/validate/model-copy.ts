@@ -6,8 +6,8 @@
  */
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../codec/types.js';
 import { makeNode, makeValueInfo } from '../graph/factory.js';
-import type { GraphStep } from './graph-walk.js';
-import type { SgeSite } from './sites.js';
+import type { GraphStep } from '../graph/scopes.js';
+import type { InjectedSite } from '../sge/detect.js';
 
 /** A shallow copy of a decoded or built message: same prototype, same own fields. */
 function shallow<T extends object>(msg: T): T {
@@ -71,24 +71,25 @@ export function withExtraOutputs(model: ModelProto, extra: readonly ExtraOutput[
  * reproduce the original model (at every conv output and every graph output). Initializers of the
  * removed blocks stay (unused; onnxruntime ignores them).
  */
-export function withSitesBypassed(model: ModelProto, sites: readonly SgeSite[]): ModelProto {
-  const byGraph = new Map<string, SgeSite[]>();
+export function withSitesBypassed(model: ModelProto, sites: readonly InjectedSite[]): ModelProto {
+  const byGraph = new Map<string, InjectedSite[]>();
   for (const s of sites) {
     if (s.problem) continue;
-    const key = JSON.stringify(s.steps);
+    const key = JSON.stringify(s.scope.steps);
     byGraph.set(key, [...(byGraph.get(key) ?? []), s]);
   }
   let copy = model;
   for (const group of byGraph.values()) {
-    copy = editGraphCopy(copy, group[0]!.steps, (g) => {
-      const drop = new Set<number>();
-      const replace = new Map<number, NodeProto>();
+    copy = editGraphCopy(copy, group[0]!.scope.steps, (g) => {
+      // The copy's node list holds the same node objects, so the sites' nodes identify them.
+      const drop = new Set<NodeProto>();
+      const replace = new Map<NodeProto, NodeProto>();
       for (const s of group) {
-        for (const i of s.nodeIndices) drop.add(i);
-        replace.set(s.outputNode, makeNode({ op_type: 'Identity', input: [s.x], output: [s.y], name: `${s.name}/sge/bypass` }));
+        for (const n of s.nodes) drop.add(n);
+        replace.set(s.outputNode!, makeNode({ op_type: 'Identity', input: [s.x], output: [s.y], name: `${s.name}/sge/bypass` }));
       }
       // The Identity takes the place of the node that wrote Y: X exists before it, Y's readers follow it.
-      g.node = g.node.flatMap((n, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [n]));
+      g.node = g.node.flatMap((n) => (replace.has(n) ? [replace.get(n)!] : drop.has(n) ? [] : [n]));
     });
   }
   return copy;

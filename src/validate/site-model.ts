@@ -8,15 +8,15 @@
  */
 import type { ModelProto, TensorProto } from '../codec/types.js';
 import { makeGraph, makeValueInfo } from '../graph/factory.js';
-import type { SgeSite } from './sites.js';
+import type { InjectedSite } from '../sge/detect.js';
 
 /**
  * The site alone, or a reason it cannot be cut out (a node reads a tensor that is neither X, nor made
  * by the site, nor a main-graph initializer).
  */
-export function isolateSite(rewritten: ModelProto, site: SgeSite, xDataType: number, xDims: readonly number[]): ModelProto | string {
+export function isolateSite(rewritten: ModelProto, site: InjectedSite, xDataType: number, xDims: readonly number[]): ModelProto | string {
   const g = rewritten.graph!;
-  const nodes = site.nodeIndices.map((i) => g.node[i]!);
+  const nodes = [...site.nodes];
   const made = new Set(nodes.flatMap((n) => n.output));
   const initializers = new Map<string, TensorProto>(g.initializer.map((t) => [t.name ?? '', t]));
   const needed: TensorProto[] = [];

@@ -35,7 +35,7 @@ import { withExtraOutputs, withSitesBypassed, type ExtraOutput } from './model-c
 import { openSession, type ModelRunner, type SessionSource } from './ort.js';
 import type { InputReport, OutputReport, SiteReport, ValidationReport } from './report-types.js';
 import { isolateSite } from './site-model.js';
-import { findSgeSites, type SgeSite } from './sites.js';
+import { findInjectedSites, type InjectedSite } from '../sge/detect.js';
 import { readTensor, type ExternalReader } from './tensor-data.js';
 
 /**
@@ -109,7 +109,7 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const notes: string[] = [];
   const failures: string[] = [];
 
-  const sites = findSgeSites(rewr.model);
+  const sites = findInjectedSites(rewr.model);
   const macsEmpty = { total: 0, formula: MAC_FORMULA, paper: PAPER_COMPARISON };
   const params = parametersAdded(orig.model, rewr.model);
   if (sites.length === 0) {
@@ -124,11 +124,11 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const { feeds, inputs } = await makeFeeds(specs, options, notes);
 
   // Which sites can be read site by site, and what each variant must expose.
-  const checkable = sites.filter((s) => !s.inSubgraph && !s.problem);
+  const checkable = sites.filter((s) => s.scope.depth === 0 && !s.problem);
   const origNames = tensorNames(orig.model);
   const missingInOriginal = new Set(checkable.filter((s) => !origNames.has(s.y)).map((s) => s.y));
   const exposable = checkable.filter((s) => !missingInOriginal.has(s.y));
-  const typeOfSite = (s: SgeSite) => findInitializer(rewr.model, s.weight)?.data_type;
+  const typeOfSite = (s: InjectedSite) => findInitializer(rewr.model, s.weight)?.data_type;
   const origExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.y, dataType: typeOfSite(s) }));
   const rewrExtra: ExtraOutput[] = checkable.flatMap((s) => [{ name: s.x, dataType: typeOfSite(s) }, { name: s.y, dataType: typeOfSite(s) }]);
   const bypassExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.x, dataType: typeOfSite(s) }));
@@ -167,7 +167,7 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const [origFinal, rewrFinal] = timings.firstOutputs as [Record<string, HostTensor>, Record<string, HostTensor>];
 
   const outputs = checkOutputs(orig.model, rewr.model, origFinal, rewrFinal, origOut, bypassOut, options, failures);
-  const subgraphSites = sites.filter((s) => s.inSubgraph).length;
+  const subgraphSites = sites.filter((s) => s.scope.depth > 0).length;
   if (subgraphSites) notes.push(`${subgraphSites} site(s) inside If/Loop/Scan bodies were not checked site by site; the rewritten model ran`);
 
   const macsTotal = siteReports.reduce((a, r) => a + (r.macs ?? 0), 0);
@@ -280,7 +280,7 @@ function externalReader(dir: string): ExternalReader {
  * For each float16 site, Y of the site run alone on the X the full model computed (see
  * site-model.ts), or why the site could not be cut out.
  */
-async function runIsolatedFloat16Sites(rewr: Loaded, sites: readonly SgeSite[], rewrOut: Record<string, HostTensor>): Promise<Map<string, HostTensor | string>> {
+async function runIsolatedFloat16Sites(rewr: Loaded, sites: readonly InjectedSite[], rewrOut: Record<string, HostTensor>): Promise<Map<string, HostTensor | string>> {
   const out = new Map<string, HostTensor | string>();
   for (const site of sites) {
     const x = rewrOut[site.x];
@@ -313,14 +313,14 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(3) : String(v);
 }
 
-function checkSite(site: SgeSite, ctx: SiteContext): SiteReport {
+function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
   const base = {
-    site: site.name, form: site.form, graph: site.graphPath, elemType: null, shape: null, groups: null, maxAbs: null,
+    site: site.name, form: site.mode, graph: site.scope.path, elemType: null, shape: null, groups: null, maxAbs: null,
     maxRel: null, failures: null, elements: null, referenceNaN: 0, input: null, tolerance: null, macs: null,
   };
   if (site.problem) return { ...base, verdict: 'fail', reason: site.problem };
-  if (site.inSubgraph) {
-    return { ...base, verdict: 'not-checked', reason: `inside a subgraph (${site.graphPath}): its tensors cannot be exposed as graph outputs; the model ran` };
+  if (site.scope.depth > 0) {
+    return { ...base, verdict: 'not-checked', reason: `inside a subgraph (${site.scope.path}): its tensors cannot be exposed as graph outputs; the model ran` };
   }
   const x = ctx.rewrOut[site.x], y = ctx.rewrOut[site.y];
   if (!x || !y) return { ...base, verdict: 'fail', reason: `onnxruntime did not return X '${site.x}' or Y '${site.y}'` };
@@ -389,7 +389,7 @@ function checkSite(site: SgeSite, ctx: SiteContext): SiteReport {
   };
 }
 
-function readParams(site: SgeSite, ctx: SiteContext): { weight: Float64Array; bias: Float64Array } | string {
+function readParams(site: InjectedSite, ctx: SiteContext): { weight: Float64Array; bias: Float64Array } | string {
   const w = findInitializer(ctx.rewritten, site.weight), b = findInitializer(ctx.rewritten, site.bias);
   if (!w || !b) return `the parameters '${!w ? site.weight : site.bias}' are not an initializer of the main graph`;
   try {

@@ -3,7 +3,7 @@ import { DataType, type GraphProto, type ModelProto } from '../../src/codec/type
 import { encodeModel } from '../../src/codec/encode.js';
 import { decodeModel } from '../../src/codec/decode.js';
 import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
-import { findSgeSites } from '../../src/validate/sites.js';
+import { findInjectedSites as findSgeSites } from '../../src/sge/detect.js';
 import { withExtraOutputs, withSitesBypassed } from '../../src/validate/model-copy.js';
 import { isolateSite } from '../../src/validate/site-model.js';
 import { validateSge } from '../../src/validate/validate.js';
@@ -45,7 +45,7 @@ function ifModel(sge: boolean): ModelProto {
 describe('findSgeSites', () => {
   it('finds function-mode sites with their tensors and parameters', () => {
     const m = addSge(addSge(convChain({ input: [1, 3, 8, 8], channels: [8, 4] }), { site: 'conv1', groups: 2, mode: 'function' }), { site: 'conv2', groups: 2, mode: 'function' });
-    expect(findSgeSites(m).map((s) => [s.name, s.form, s.x, s.y, s.weight, s.bias, s.graphPath, s.inSubgraph, s.problem])).toEqual([
+    expect(findSgeSites(m).map((s) => [s.name, s.mode, s.x, s.y, s.weight, s.bias, s.scope.path, s.scope.depth > 0, s.problem])).toEqual([
       ['conv1', 'function', 'conv1_out/sge_in', 'conv1_out', 'conv1/sge/weight', 'conv1/sge/bias', 'main', false, undefined],
       ['conv2', 'function', 'output/sge_in', 'output', 'conv2/sge/weight', 'conv2/sge/bias', 'main', false, undefined],
     ]);
@@ -54,11 +54,11 @@ describe('findSgeSites', () => {
   it('finds inline sites by the marker and the final node, with every node of the expansion', () => {
     const m = addSge(convChain({ input: [1, 3, 8, 8], channels: [8] }), { site: 'conv1', groups: 2, mode: 'inline' });
     const [site] = findSgeSites(m);
-    expect(site).toMatchObject({ name: 'conv1', form: 'inline', x: 'output/sge_in', y: 'output', weight: 'conv1/sge/weight', bias: 'conv1/sge/bias' });
-    const names = site!.nodeIndices.map((i) => m.graph!.node[i]!.name);
+    expect(site).toMatchObject({ name: 'conv1', mode: 'inline', x: 'output/sge_in', y: 'output', weight: 'conv1/sge/weight', bias: 'conv1/sge/bias' });
+    const names = site!.nodes.map((n) => n.name);
     expect(names.every((n) => n === 'conv1/sge' || n!.startsWith('conv1/sge/'))).toBe(true);
     expect(names).toHaveLength(m.graph!.node.length - 1); // everything but the Conv
-    expect(m.graph!.node[site!.outputNode]!.name).toBe('conv1/sge');
+    expect(site!.outputNode!.name).toBe('conv1/sge');
   });
 
   it('splits a site name that itself contains /sge/ where the final node exists', () => {
@@ -77,7 +77,7 @@ describe('findSgeSites', () => {
 
   it('finds sites in If branches and marks them as in a subgraph', () => {
     const [site] = findSgeSites(ifModel(true));
-    expect(site).toMatchObject({ name: 'conv_t', inSubgraph: true, graphPath: 'main > branch.then_branch', steps: [{ node: 0, attribute: 0 }] });
+    expect(site).toMatchObject({ name: 'conv_t', scope: { depth: 1, path: 'main > branch.then_branch', steps: [{ node: 0, attribute: 0 }] } });
   });
 
   it('finds sites in decoded models (absent fields on the prototype)', () => {
