@@ -4,7 +4,7 @@
  */
 import type { ModelProto } from '../codec/types.js';
 import { elementCount } from './host-tensor.js';
-import { tensorDims } from './tensor-data.js';
+import { tensorDims } from '../tensor/read.js';
 import { graphScopes } from '../graph/scopes.js';
 
 /**

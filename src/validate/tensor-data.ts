@@ -6,17 +6,12 @@
  */
 import type { TensorProto } from '../codec/types.js';
 import { DataLocation } from '../codec/types.js';
-import { int64ToNumber } from '../codec/int64.js';
+import { tensorDims } from '../tensor/read.js';
 import { InputError } from '../errors.js';
 import { allocate, elemSize, elemTypeOf, elementCount, type HostData, type HostTensor } from './host-tensor.js';
 
 /** Reads `length` bytes (all to the end of the file when undefined) at `offset` of an external data file. */
 export type ExternalReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
-
-/** The dims of a tensor as numbers. */
-export function tensorDims(t: TensorProto): number[] {
-  return t.dims.map((d) => int64ToNumber(d));
-}
 
 /**
  * The values of a tensor. `what` names it in errors. External data needs `readExternal`.
