@@ -32,4 +32,10 @@ export { buildSgeNodes, type SgeNodesOptions, type SgeNodes } from './sge/expans
 export { buildSgeFunction } from './sge/function.js';
 export * from './sge/conventions.js';
 export { MIN_OPSET, MAX_OPSET } from './builders/opsets.js';
+export {
+  validateSge, formatReport, reportToJson, createProgressLine, DEFAULT_RUNS,
+  type ModelSource, type ValidateOptions, type ProgressEvent, type ValidationReport,
+  type SiteReport as ValidationSiteReport, type SiteVerdict, type OutputReport, type InputReport, type LatencyReport,
+} from './validate/index.js';
+export { parseSgeParams, type SgeParamsFile, type SiteParams } from './sge/params.js';
 export { runCli } from './cli/main.js';

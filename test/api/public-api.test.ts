@@ -1,0 +1,50 @@
+/**
+ * The package as users import it: `import … from 'sge-inject'` resolves through package.json
+ * `exports` to the compiled dist/ (built before the tests), not to src/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as api from 'sge-inject';
+
+const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'sge-api-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the public entry point 'sge-inject'", () => {
+  it('resolves to the compiled package, and onnxruntime is not loaded by importing it', () => {
+    const resolved = import.meta.resolve('sge-inject');
+    expect(resolved).toMatch(/\/dist\/index\.js$/);
+    // A child process records every native addon loaded while importing the package.
+    const probe = "const seen=[];const d=process.dlopen;process.dlopen=(m,f,...r)=>{seen.push(f);return d.call(process,m,f,...r)};"
+      + "await import('sge-inject');console.log(JSON.stringify(seen))";
+    const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' })) as string[];
+    expect(loaded.filter((f) => /onnxruntime/.test(f))).toEqual([]);
+    for (const name of ['decodeModel', 'encodeModel', 'loadModel', 'saveModel', 'injectSge', 'listSites', 'stripSge', 'validateSge', 'findNodes', 'ModelIndex', 'referenceSge', 'parseSgeParams']) {
+      expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
+    }
+  });
+
+  it('decode → encode is byte for byte, including the IR 13 fixture', () => {
+    for (const f of ['models/mini_resnet_bottleneck_op13.onnx', 'ir13/mini_resnet_ir13_future_fields.onnx']) {
+      const bytes = new Uint8Array(readFileSync(FIXTURES + f));
+      expect(Buffer.from(api.encodeModel(api.decodeModel(bytes))).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+
+  it('load, inject, save, validate: the library flow of the README', async () => {
+    const model = await api.loadModel(`${FIXTURES}models/mini_resnet_bottleneck_op13.onnx`);
+    const report = api.injectSge(model, { after: ['*/conv3/Conv'], groups: 8 });
+    expect(report.sites).toHaveLength(6);
+    const out = join(dir, 'out.onnx');
+    const saved = await api.saveModel(model, out);
+    expect(saved.byteLength).toBe(readFileSync(out).length);
+    const check = await api.validateSge(`${FIXTURES}models/mini_resnet_bottleneck_op13.onnx`, out, { runs: 0 });
+    expect(check.passed).toBe(true);
+    expect(check.sites.map((s) => s.verdict)).toEqual(new Array(6).fill('pass'));
+    const listed = api.listSites(await api.loadModel(out), { groups: 8 });
+    expect(listed.rows.filter((r) => r.sge === 'function')).toHaveLength(6);
+  });
+});
