@@ -56,15 +56,15 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   uid?: number;
   gid?: number;
-  /** Prefix the command (e.g. ['/usr/bin/time', '-f', '%M']). */
-  wrapper?: string[];
+  /** Options for node itself, before the script (e.g. ['--import', preload]). */
+  nodeArgs?: string[];
   /** Called once the child is running (to kill it, for instance). */
   onSpawn?: (pid: number) => void;
 }
 
 /** Runs `node bin/sge-inject.js ARGV` as a real process. */
 export function spawnCli(argv: readonly string[], options: SpawnOptions = {}): Promise<ProcessResult> {
-  const command = [...(options.wrapper ?? []), process.execPath, BIN, ...argv];
+  const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, ...argv];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command[0]!, command.slice(1), {
       cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, uid: options.uid, gid: options.gid,
