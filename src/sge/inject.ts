@@ -106,7 +106,7 @@ const HINTS = {
   params: 'give every selected site G weights and G biases in the params file, or narrow --after / add --exclude',
   elemType: 'SGE works on float32 and float16 activations: convert the model, or leave the site out with --exclude',
   spatial: 'leave the site out with --exclude, or choose a layer with a larger feature map',
-  existing: 'pass --force to replace the existing SGE',
+  existing: 'or leave it out with --exclude (`sge-inject list MODEL` shows where an SGE already is)',
   channels: 'add value_info for the conv output (e.g. onnx.shape_inference), or leave the site out with --exclude',
 } as const;
 

@@ -197,7 +197,7 @@ const cases: Case[] = [
   {
     name: 'model already injected at the site (no --force)',
     setup: async (d) => [await injected(writeModel(join(d, 'm.onnx'), okConvModel()), ['--after', 'conv', '-g', '2']), '--after', 'conv', '-g', '2', '-o', join(d, 'out.onnx')],
-    status: 2, says: [/site 'conv' already has an SGE \(function form\)/, /--force/],
+    status: 2, says: [/site 'conv' already has an SGE \(function form\); pass --force to replace it/, /→ or leave it out with --exclude/],
   },
   { name: 'conv with unknown channel count', setup: (d) => [writeModel(join(d, 'm.onnx'), unknownChannelsModel()), '--after', 'conv', '-g', '2'], status: 2, says: [/site 'conv': channel count unknown/, /→ add value_info/] },
   { name: 'unsupported element type (double)', setup: (d) => [writeModel(join(d, 'm.onnx'), doubleConvModel()), '--after', 'conv', '-g', '2'], status: 2, says: [/site 'conv' has element type double/, /float32 and float16/, /→ /] },
