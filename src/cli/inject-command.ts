@@ -35,6 +35,7 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   if (!options.after?.length) {
     throw new UsageError('no site chosen: --after is required', "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions");
   }
+  if (options.output === '') throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');
   const groups = groupsOption(options.groups);
   const output = options.output ?? defaultOutputPath(modelPath);
   // A missing model is the fault to name, not the missing folder its default output would go to.

@@ -57,8 +57,9 @@ export async function validateAndReport(original: ModelSource | ModelProto, rewr
 /** Runs `validate`; returns the exit status. */
 export async function runValidate(originalPath: string, rewrittenPath: string, options: ValidateCliOptions, io: CliIo): Promise<number> {
   const { parseShapeOption, parseDimOption } = await import('../validate/inputs.js');
-  const shapes = Object.fromEntries((options.shape ?? []).map(parseShapeOption));
-  const dims = Object.fromEntries((options.dim ?? []).map(parseDimOption));
+  // Absent options stay undefined: validateSge treats any shapes/dims object as given (it refuses them beside --inputs).
+  const shapes = options.shape?.length ? Object.fromEntries(options.shape.map(parseShapeOption)) : undefined;
+  const dims = options.dim?.length ? Object.fromEntries(options.dim.map(parseDimOption)) : undefined;
   const runs = options.runs === undefined ? undefined : options.runs === '0' ? 0 : parsePositiveInt('--runs', options.runs);
   const validateOptions: ValidateOptions = {
     inputsDir: options.inputs, shapes, dims, runs,

@@ -218,6 +218,9 @@ const cases: Case[] = [
     setup: async (d) => ['validate', writeModel(join(d, 'other.onnx'), okConvModel()), await injected(resnetIn(d), ['-g', '8', ...AFTER])],
     status: 2, says: [/do not take the same inputs/, /input 'X'/, /→ validate a rewritten model against the model it was made from/],
   },
+  { name: 'validate --inputs folder missing', setup: async (d) => ['validate', resnetIn(d), await injected(resnetIn(d), ['-g', '8', ...AFTER]), '--inputs', join(d, 'no-inputs')], status: 2, says: [/--inputs .*no-inputs/, /→ give a folder of input_0\.pb/] },
+  { name: 'validate --inputs with --shape', setup: (d) => ['validate', resnetIn(d), resnetIn(d), '--inputs', d, '--shape', 'input=1x3x96x96'], status: 2, says: [/--inputs and --shape\/--dim exclude each other/] },
+  { name: 'empty -o', setup: (d) => [resnetIn(d), ...AFTER, '-g', '8', '-o', ''], status: 2, says: [/-o\/--output is empty/, /→ give the output file/] },
   { name: 'validate --rtol not a number', setup: (d) => ['validate', resnetIn(d), resnetIn(d), '--rtol', 'tight'], status: 2, says: [/--rtol 'tight'/, /→ e\.g\. --rtol/] },
 ];
 

@@ -258,6 +258,19 @@ describe('validation exit statuses', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('`validate --inputs DIR` runs on the test data set\'s tensors (input_0.pb)', async () => {
+    const dir = subFolder(root, 'validate-inputs');
+    const out = join(dir, 'out.onnx');
+    expect((await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', out])).status).toBe(0);
+    const r = await cli(['validate', RESNET13, out, '--inputs', join(RESNET13.replace(/\.onnx$/, ''), 'test_data_set_0'), '--runs', '1', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { validation: { passed: boolean; inputs: Array<{ name: string; shape: number[]; source: string }> } };
+    expect(doc.validation.passed).toBe(true);
+    // The fixture README: a batch of 2 inputs of [N, 3, 96, 96].
+    expect(doc.validation.inputs.map((i) => [i.name, i.shape])).toEqual([['input', [2, 3, 96, 96]]]);
+    expect(doc.validation.inputs[0]!.source).toMatch(/input_0\.pb/);
+  });
+
   it('`validate` of a model against itself without SGE: exit 1, not 2 (nothing to prove is a failed validation)', async () => {
     const r = await cli(['validate', RESNET13, RESNET13, '--runs', '1']);
     expectRefusal({ ...r, stdout: '' }, { status: 1, says: [/validation failed: .*no SGE site/] });
