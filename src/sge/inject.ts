@@ -10,7 +10,7 @@ import { ModelIndex } from '../graph/model-index.js';
 import { NameAuthority } from '../graph/names.js';
 import { addFunction, addOpsetImport, opsetVersion, raiseIrVersion, irVersion } from '../graph/opset.js';
 import { spliceAfterOutput } from '../graph/edit.js';
-import { topologicalSort } from '../graph/toposort.js';
+import { GraphCycleError, topologicalSort } from '../graph/toposort.js';
 import type { ShapeDim } from '../graph/shapes.js';
 import { FLOAT16_MAX, toFloat16Bits } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
@@ -122,6 +122,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
   const groups = resolveGroups(options.groups, options.params);
   const mode = options.inline ? 'inline' : 'function';
   const index = new ModelIndex(model);
+  checkAcyclic(index);
   const candidates = describeCandidates(model, options.opTypes ?? ['Conv'], index);
   const sites = selectSites(model, options, candidates);
 
@@ -217,6 +218,24 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     sites: reports, groups, mode, nodesAdded: after.nodes - before.nodes, initializersAdded: after.initializers - before.initializers,
     parametersAdded: after.parameters - before.parameters, functionsAdded, opsetImportsAdded, irVersion: ir, opset, warnings,
   };
+}
+
+/**
+ * A graph that cannot be ordered (a cycle, or two nodes producing one name) is an invalid model: say so
+ * as bad input before any edit, rather than failing in the final sort as if it were our bug.
+ */
+function checkAcyclic(index: ModelIndex): void {
+  for (const scope of index.scopes) {
+    try {
+      // Sorts a copy of the node list; the model itself is not reordered.
+      topologicalSort({ ...scope.graph, node: [...scope.graph.node] });
+    } catch (err) {
+      if (!(err instanceof GraphCycleError)) throw err;
+      const where = scope.path === 'main' ? 'graph' : `subgraph ${scope.path}`;
+      throw new InputError(`the model's ${where} cannot be ordered: ${err.message.replace(/^the graph has/, 'it has')} (or two nodes produce the same tensor)`,
+        'the model is not valid ONNX (onnx.checker rejects it): re-export it', { cause: err });
+    }
+  }
 }
 
 function elemName(t: number): string {

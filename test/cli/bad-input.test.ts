@@ -202,6 +202,16 @@ const cases: Case[] = [
   { name: 'conv with unknown channel count', setup: (d) => [writeModel(join(d, 'm.onnx'), unknownChannelsModel()), '--after', 'conv', '-g', '2'], status: 2, says: [/site 'conv': channel count unknown/, /→ add value_info/] },
   { name: 'unsupported element type (double)', setup: (d) => [writeModel(join(d, 'm.onnx'), doubleConvModel()), '--after', 'conv', '-g', '2'], status: 2, says: [/site 'conv' has element type double/, /float32 and float16/, /→ /] },
   {
+    name: 'a graph with a cycle (not valid ONNX)',
+    setup: (d) => {
+      const m = decodeModel(readFileSync(RESNET13));
+      const conv = m.graph!.node.find((n) => n.name === '/layer1/layer1.0/conv3/Conv')!;
+      conv.input = [m.graph!.node.at(-1)!.output[0]!, ...conv.input.slice(1)];
+      return [file(d, 'cyclic.onnx', encodeModel(m)), '--after', '/layer4/*/conv3/Conv', '-g', '8'];
+    },
+    status: 2, says: [/graph cannot be ordered: it has a cycle through: .*\/layer1\/layer1\.0\/conv3\/Conv/, /→ the model is not valid ONNX/],
+  },
+  {
     name: 'opset below 11',
     setup: (d) => { const m = okConvModel(); m.opset_import[0]!.version = 10; return [writeModel(join(d, 'm.onnx'), m), '--after', 'conv', '-g', '2']; },
     status: 2, says: [/opset 10/, /11/],
