@@ -198,8 +198,9 @@ export function parseShapeOption(text: string): [string, number[]] {
   const at = text.lastIndexOf('=');
   const name = text.slice(0, at), value = text.slice(at + 1);
   const dims = value.split(/[x×,]/).map(Number);
-  if (at <= 0 || !value || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new UsageError(`--shape ${text}: expected NAME=DIMxDIMx… with non-negative integers, e.g. input=1x3x224x224`);
+  // A zero-sized input has nothing to validate, and the SGE's reshapes cannot infer a dim next to 0.
+  if (at <= 0 || !value || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) {
+    throw new UsageError(`--shape ${text}: expected NAME=DIMxDIMx… with positive integers, e.g. input=1x3x224x224`);
   }
   return [name, dims];
 }

@@ -84,6 +84,7 @@ describe('chooseShapes', () => {
     expect(parseShapeOption('a=b=2x2')).toEqual(['a=b', [2, 2]]);
     expect(parseDimOption('batch=4')).toEqual(['batch', 4]);
     expect(() => parseShapeOption('input=1xAx3')).toThrow(UsageError);
+    expect(() => parseShapeOption('input=0x3x8x8')).toThrow(/positive integers/);
     expect(() => parseDimOption('batch=0')).toThrow(UsageError);
     expect(() => parseDimOption('=3')).toThrow(UsageError);
   });
