@@ -16,8 +16,8 @@ const io = kind.startsWith('ours') ? await import('../dist/io/index.js') : undef
 const t0 = performance.now();
 if (kind === 'ours') {
   await io.saveModel(await io.loadModel(input), output);
-} else if (kind === 'ours-nosync') {
-  await io.saveModel(await io.loadModel(input), output, { durable: false });
+} else if (kind === 'ours-durable') {
+  await io.saveModel(await io.loadModel(input), output, { durable: true });
 } else if (kind === 'node-fs') {
   await writeFile(output, await readFile(input));
 } else {

@@ -74,7 +74,7 @@ async function main() {
   const model = await ensureModel();
   const size = statSync(model.path).size;
   const hasOnnx = python(['-c', 'import onnx; print(onnx.__version__)']);
-  const kinds = ['ours', 'ours-nosync', 'node-fs'];
+  const kinds = ['ours', 'ours-durable', 'node-fs'];
   if (hasOnnx.status === 0) kinds.splice(2, 0, 'python-onnx');
   else console.log(`python3-onnx not available (${(hasOnnx.stderr || '').trim().split('\n').pop()}): skipped`);
 
@@ -85,8 +85,8 @@ async function main() {
   for (let i = 0; i < REPS; i++) for (const k of kinds) results[k].push(runOnce(k, model.path));
 
   const label = {
-    ours: 'sge-inject loadModel + saveModel',
-    'ours-nosync': 'sge-inject, durable: false (no fsync)',
+    ours: 'sge-inject loadModel + saveModel (new file: no fsync)',
+    'ours-durable': 'sge-inject, durable: true (fsync, as when replacing a file)',
     'python-onnx': `python3-onnx ${hasOnnx.stdout?.trim() ?? ''} onnx.load + onnx.save`,
     'node-fs': 'bare Node.js readFile + writeFile',
   };
@@ -105,7 +105,7 @@ async function main() {
   console.log('time: the load + save itself, measured inside the process; peak RSS: VmHWM of the whole process (MB = MiB)');
   const py = rows.find((r) => r.k === 'python-onnx');
   if (py) {
-    for (const k of ['ours', 'ours-nosync']) {
+    for (const k of ['ours', 'ours-durable']) {
       const o = rows.find((r) => r.k === k);
       const t = o.ms / py.ms;
       const m = o.rss / py.rss;

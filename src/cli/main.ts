@@ -10,6 +10,7 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VALIDATION } from './exit-code
 import { runInject } from './inject-command.js';
 import { runList } from './list-command.js';
 import { runValidate } from './validate-command.js';
+import { runStrip } from './strip-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -46,6 +47,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     inject: async (model, options) => { status = await runInject(model, options, io); return status; },
     list: async (model, options) => { status = await runList(model, options, io); return status; },
     validate: async (a, b, options) => { status = await runValidate(a, b, options, io); return status; },
+    strip: async (model, options) => { status = await runStrip(model, options, io); return status; },
   }, io);
   try {
     await program.parseAsync([...argv], { from: 'user' });

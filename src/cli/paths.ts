@@ -3,11 +3,11 @@ import { stat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 
-/** `<dir>/<stem>.sge.onnx` beside the model. */
-export function defaultOutputPath(model: string): string {
+/** `<dir>/<stem><suffix>` beside the model: `.sge.onnx` for injection, `.nosge.onnx` for strip. */
+export function defaultOutputPath(model: string, suffix = '.sge.onnx'): string {
   const ext = extname(model);
   const stem = basename(model, ext.toLowerCase() === '.onnx' ? ext : '');
-  return join(dirname(model), `${stem}.sge.onnx`);
+  return join(dirname(model), `${stem}${suffix}`);
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {

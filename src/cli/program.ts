@@ -35,6 +35,15 @@ export interface ListCliOptions {
   debug?: boolean;
 }
 
+/** Options of `strip`. */
+export interface StripCliOptions {
+  output?: string;
+  json?: boolean;
+  overwrite?: boolean;
+  dryRun?: boolean;
+  debug?: boolean;
+}
+
 /** Options of `validate`. */
 export interface ValidateCliOptions {
   inputs?: string;
@@ -53,6 +62,7 @@ export interface CommandHandlers {
   inject(model: string, options: InjectCliOptions): Promise<number>;
   list(model: string, options: ListCliOptions): Promise<number>;
   validate(original: string, rewritten: string, options: ValidateCliOptions): Promise<number>;
+  strip(model: string, options: StripCliOptions): Promise<number>;
 }
 
 const EXAMPLES = `
@@ -72,6 +82,9 @@ Examples:
 
   # see the convolutions, their channels and whether --groups divides them
   $ sge-inject list resnet50.onnx --groups 64 --after '*/conv3/Conv'
+
+  # take the SGE blocks out again (the model sge-inject started from)
+  $ sge-inject strip resnet50.sge.onnx -o resnet50.plain.onnx
 
   # check a rewritten model against the original
   $ sge-inject validate resnet50.onnx resnet50.sge.onnx --shape input=1x3x224x224
@@ -117,6 +130,16 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--json', 'print JSON on stdout')
     .option('--debug', 'show stack traces')
     .action(async (model: string, options: ListCliOptions) => { await handlers.list(model, options); });
+
+  program.command('strip')
+    .description('remove every SGE block sge-inject inserted (either form), restoring the conv outputs, our function, opset import and IR version')
+    .argument('<model>', 'a model written by sge-inject')
+    .option('-o, --output <file>', 'output model (default: <model stem>.nosge.onnx beside the model)')
+    .option('--dry-run', 'report what would be removed; write nothing')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--overwrite', 'allow the output to replace the input model (atomically)')
+    .option('--debug', 'show stack traces')
+    .action(async (model: string, options: StripCliOptions) => { await handlers.strip(model, options); });
 
   program.command('validate')
     .description('run the original and the rewritten model in onnxruntime and check every SGE site against the float64 reference')

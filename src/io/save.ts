@@ -30,7 +30,12 @@ export interface SaveOptions {
    * loaded from (see {@link modelOrigin}), or the output folder for a model built in memory.
    */
   readonly baseDir?: string;
-  /** Flush files to disk before renaming them into place (default true). */
+  /**
+   * Flush files to disk (fsync) before renaming them into place. Default: only when the target already
+   * exists. Atomicity against interrupts needs no flush (the rename alone gives it); the flush guards a
+   * file being REPLACED against an OS crash, where the old copy may be the only one. A new file has
+   * nothing to lose, and the flush would cost more than the whole load + save of a 100 MB model.
+   */
   readonly durable?: boolean;
   /** Largest model file written without external data. Default 2^31 - 1, protobuf's limit. */
   readonly maxModelBytes?: number;
@@ -73,6 +78,10 @@ async function checkOutput(target: string, given: string): Promise<void> {
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
 function mib(n: number): string {
   return `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
@@ -107,7 +116,7 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : origin?.baseDir ?? outDir;
   const source = origin?.path ?? 'the model';
   const limit = options.maxModelBytes ?? MAX_MODEL_FILE_BYTES;
-  const durable = options.durable ?? true;
+  const durable = options.durable ?? await exists(target);
   const slots = collectTensors(model);
   const requested = options.externalData;
   let external: ExternalDataOptions | undefined = requested === true ? {} : requested || undefined;

@@ -2,7 +2,8 @@
 // replacement (failure and interrupt leave the old file and no temporary file), errors naming paths.
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { open } from 'node:fs/promises';
+import { describe, expect, it, vi } from 'vitest';
 import { loadModel, saveModel, modelOrigin, MAX_MODEL_FILE_BYTES } from '../../src/io/index.js';
 import { encodeModel, encodeModelChunks } from '../../src/codec/index.js';
 import { InputError } from '../../src/errors.js';
@@ -133,6 +134,24 @@ describe('saveModel', () => {
     for (const r of results) expect(r.json, r.stderr).toMatchObject({ ok: true });
     for (const o of outs) expect(same(readFileSync(o), ORIGINAL)).toBe(true);
     expect(tempsIn(folder)).toEqual([]);
+  });
+
+  it('by default flushes (fsync) only when replacing an existing file', async () => {
+    // FileHandle is not exported: take its prototype from an open handle.
+    const probe = await open(FIXTURE, 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync');
+    try {
+      const out = join(dir, 'flush.onnx');
+      await saveModel(await loadModel(FIXTURE), out);
+      expect(sync).not.toHaveBeenCalled();
+      await saveModel(await loadModel(FIXTURE), out);
+      expect(sync).toHaveBeenCalled();
+      expect(same(readFileSync(out), ORIGINAL)).toBe(true);
+    } finally {
+      sync.mockRestore();
+    }
   });
 
   it('durable: false skips fsync but still writes atomically', async () => {

@@ -1,0 +1,33 @@
+/** `sge-inject strip MODEL`: remove the SGE blocks this tool inserted. */
+import { loadModel } from '../io/load.js';
+import { saveModel } from '../io/save.js';
+import { stripSge } from '../sge/strip.js';
+import { InputError } from '../errors.js';
+import type { StripCliOptions } from './program.js';
+import { checkOutputPath, defaultOutputPath } from './paths.js';
+import type { CliIo } from './io.js';
+import { EXIT_OK } from './exit-codes.js';
+
+/** Runs `strip`; returns the exit status. */
+export async function runStrip(modelPath: string, options: StripCliOptions, io: CliIo): Promise<number> {
+  const model = await loadModel(modelPath);
+  const output = options.output || defaultOutputPath(modelPath, '.nosge.onnx');
+  if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+  const report = stripSge(model);
+  if (report.sites.length === 0) {
+    throw new InputError(`${modelPath} has no SGE block inserted by sge-inject`, 'nothing to strip; `sge-inject list MODEL` shows which convolutions have one');
+  }
+  if (!options.dryRun) await saveModel(model, output);
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ...report, output: options.dryRun ? null : output }, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const lines = [
+    `removed ${report.sites.length} SGE site${report.sites.length === 1 ? '' : 's'}: ${report.sites.slice(0, 8).join(', ')}${report.sites.length > 8 ? ', …' : ''}`,
+    `-${report.nodesRemoved} nodes, -${report.initializersRemoved} initializers`,
+  ];
+  if (report.irVersionRestored !== undefined) lines.push(`IR version restored to ${report.irVersionRestored}`);
+  lines.push(options.dryRun ? 'dry run: nothing written' : `wrote ${output}`);
+  io.stdout(`${lines.join('\n')}\n`);
+  return EXIT_OK;
+}
