@@ -122,10 +122,6 @@ export function makeOpset(domain: string, version: number): OperatorSetIdProto {
   return { domain, version };
 }
 
-/** A metadata entry. */
-export function makeEntry(key: string, value: string): StringStringEntryProto {
-  return { key, value };
-}
 
 /** A new empty GraphProto. */
 export function makeGraph(init: Partial<Pick<GraphProto, 'node' | 'initializer' | 'input' | 'output' | 'value_info'>> & { name?: string } = {}): GraphProto {

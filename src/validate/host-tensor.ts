@@ -87,8 +87,3 @@ export function toFloat64(t: HostTensor): Float64Array {
   if (t.data instanceof BigInt64Array || t.data instanceof BigUint64Array) return Float64Array.from(t.data, Number);
   return Float64Array.from(t.data as ArrayLike<number>);
 }
-
-/** True for float32, float16 and float64. */
-export function isFloating(type: ElemType): boolean {
-  return type === 'float32' || type === 'float16' || type === 'float64';
-}
