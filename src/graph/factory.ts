@@ -6,7 +6,7 @@
 import {
   AttributeType, DataType,
   type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto,
-  type OperatorSetIdProto, type StringStringEntryProto, type TensorProto, type TypeProto, type ValueInfoProto,
+  type OperatorSetIdProto, type TensorProto, type TypeProto, type ValueInfoProto,
 } from '../codec/types.js';
 
 /** Fields of a new node; `input`/`output` default to empty. */
