@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel, ModelDecodeError } from '../../src/codec/index.js';
 import { lengthPrefixes, varint, type LengthPrefix } from './wire.js';
+import { rng } from '../helpers/random.js';
 
 const N = Number(process.env.SGE_FUZZ_N ?? 500);
 const SEED = Number(process.env.SGE_FUZZ_SEED ?? 0x5ce1);
@@ -20,18 +21,6 @@ const SOURCES = [
   const bytes = new Uint8Array(readFileSync(new URL(`../../fixtures/${rel}`, import.meta.url)));
   return { rel, bytes, prefixes: lengthPrefixes(bytes) };
 });
-
-/** mulberry32: small, seedable, good enough to spread mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutation = { kind: string; bytes: Uint8Array };
 

@@ -46,16 +46,4 @@ export function identityConvModel(o: ConvModelOptions): ModelProto {
   return makeModel(graph, [makeOpset('', o.opset)], o.irVersion ?? 7);
 }
 
-/** Seeded uniform values in [lo, hi) (mulberry32), reproducible across runs. */
-export function seededUniform(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = lo + ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo));
-  }
-  return out;
-}
+export { seededUniform } from './random.js';

@@ -1,15 +1,15 @@
-/** Seeded pseudo-random data for tests (mulberry32: small, fast, repeatable). */
+/** Seeded pseudo-random data for tests, from the library's own generator (Mulberry32, src/validate/prng.ts). */
+import { createPrng } from '../../src/validate/prng.js';
 
 /** A generator of uniform numbers in [0, 1). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createPrng(seed).uniform;
+}
+
+/** `count` float32 values uniform in [lo, hi). */
+export function seededUniform(count: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: count }, () => lo + r() * (hi - lo));
 }
 
 /** `n` float32 values, roughly normal (sum of uniforms) with the given scale and offset. */

@@ -9,17 +9,10 @@ import {
   makeAttribute, makeFunction, makeGraph, makeInt64Tensor, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo, type Dim,
 } from '../../src/graph/factory.js';
 import { toFloat16Bits } from '../../src/tensor/float16.js';
+import { seededUniform } from '../helpers/random.js';
 
-/** Deterministic uniform values in [lo, hi) (an LCG: only the tests' weights depend on it). */
-export function seeded(count: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + (hi - lo) * (s / 4294967296);
-  }
-  return out;
-}
+/** Seeded uniform float32 values in [lo, hi). */
+export const seeded = seededUniform;
 
 function floatTensor(name: string, dims: number[], values: Float32Array, f16: boolean): TensorProto {
   return f16 ? makeTensor(name, dims, toFloat16Bits(values), DataType.FLOAT16) : makeTensor(name, dims, values);
