@@ -3,8 +3,8 @@ import { DataType, type ModelProto } from '../../src/codec/types.js';
 import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, makeAttribute, type Dim } from '../../src/graph/factory.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
 
-/** An identity convolution weight [C, C, 1, ...] (so the conv output equals its input exactly). */
-export function identityWeight(channels: number, spatialRank: number): Float32Array {
+/** The values of an identity convolution weight [C, C, 1, …] (the conv output equals its input exactly). */
+function identityWeight(channels: number): Float32Array {
   const w = new Float32Array(channels * channels);
   for (let c = 0; c < channels; c++) w[c * channels + c] = 1;
   return w;
@@ -31,7 +31,7 @@ export interface ConvModelOptions {
 export function identityConvModel(o: ConvModelOptions): ModelProto {
   const elemType = o.elemType ?? DataType.FLOAT;
   const rank = o.spatial.length;
-  const w = makeFloatTensor('conv.weight', identityWeight(o.channels, rank), elemType);
+  const w = makeFloatTensor('conv.weight', identityWeight(o.channels), elemType);
   w.dims = [o.channels, o.channels, ...new Array<number>(rank).fill(1)];
   const out = o.convOutput ?? 'conv_out';
   const conv = makeNode({
