@@ -7,6 +7,7 @@ import { DataType, type ModelProto, type TensorProto } from '../codec/types.js';
 import { InputError, UsageError } from '../errors.js';
 import { makeNode, makeTensor } from '../graph/factory.js';
 import { ModelIndex } from '../graph/model-index.js';
+import { graphScopes } from '../graph/scopes.js';
 import { NameAuthority } from '../graph/names.js';
 import { addFunction, addOpsetImport, opsetVersion, raiseIrVersion, irVersion } from '../graph/opset.js';
 import { spliceAfterOutput } from '../graph/edit.js';
@@ -212,7 +213,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
       warnings.push(`IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`);
     }
   }
-  for (const scope of new ModelIndex(model).scopes) topologicalSort(scope.graph);
+  for (const scope of graphScopes(model)) topologicalSort(scope.graph);
   const after = countModel(model);
   return {
     sites: reports, groups, mode, nodesAdded: after.nodes - before.nodes, initializersAdded: after.initializers - before.initializers,
@@ -278,7 +279,7 @@ function resolveParams(sites: readonly SiteCandidate[], groups: number, file: Sg
 
 function countModel(model: ModelProto): { nodes: number; initializers: number; parameters: number } {
   let nodes = 0, initializers = 0, parameters = 0;
-  for (const scope of new ModelIndex(model).scopes) {
+  for (const scope of graphScopes(model)) {
     nodes += scope.graph.node.length;
     initializers += scope.graph.initializer.length;
     for (const t of scope.graph.initializer) parameters += t.dims.reduce<number>((p, d) => p * Number(d), 1);
