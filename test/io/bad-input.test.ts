@@ -96,7 +96,8 @@ describe('loadModel on bad input', () => {
 
   it('a TensorProto file named .onnx', async () => {
     const pb = readFileSync(new URL('../../fixtures/sge-op/basic_2x64x7x7_g8/weight.pb', import.meta.url));
-    await failure(file('tensor.onnx', pb), ModelDecodeError);
+    const e = await failure(file('tensor.onnx', pb), ModelDecodeError);
+    expect(e.message).toMatch(/it is a TensorProto \(a tensor file/);
   });
 
   it('a missing file is an InputError naming it', async () => {
