@@ -4,15 +4,11 @@
 import { DataType } from '../dist/codec/index.js';
 import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo } from '../dist/graph/factory.js';
 import { saveModel } from '../dist/io/index.js';
+import { createPrng } from '../dist/validate/prng.js';
 
 function randoms(n, seed, scale) {
-  let s = seed >>> 0;
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 31 - 1) * scale;
-  }
-  return a;
+  const uniform = createPrng(seed).uniform;
+  return Float32Array.from({ length: n }, () => (uniform() * 2 - 1) * scale);
 }
 
 export async function buildResNet50(path) {

@@ -39,8 +39,8 @@ if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
   console.error('dist/ is missing: run `npx tsc -p .` (npm run bench builds it)');
   process.exit(1);
 }
-const { loadModel, injectSge, encodeModel, decodeModel, int64ToNumber, makeNode, makeInt64Tensor } = await import('../dist/index.js');
-const { parseSgeParams } = await import('../dist/sge/params.js');
+const { loadModel, injectSge, encodeModel, decodeModel, int64ToNumber, makeNode, makeInt64Tensor, parseSgeParams } = await import('../dist/index.js');
+const { createPrng } = await import('../dist/validate/prng.js');
 const ort = await import('onnxruntime-node');
 
 const median = (xs) => {
@@ -54,12 +54,8 @@ const python = (args, options = {}) => (existsSync(PYTHON)
 
 /** Seeded uniform(-1, 1) input, the same for every variant of a network. */
 function input(dims, seed = 7) {
-  const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-  let s = seed >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
+  const uniform = createPrng(seed).uniform;
+  const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => uniform() * 2 - 1);
   return new ort.Tensor('float32', data, dims);
 }
 

@@ -9,6 +9,7 @@ import { decodeModel, encodeModel, DataType, DataLocation, type ModelProto, type
 import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { tempFolder } from './tmp.js';
+import { seededUniform } from '../helpers/random.js';
 import { runChild } from './helpers/child.js';
 
 const dir = tempFolder('ext');
@@ -17,10 +18,7 @@ let ort: Ort;
 beforeAll(async () => { ort = await import('onnxruntime-node'); });
 
 /** Deterministic pseudo-random floats in [-1, 1). */
-function randoms(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31) - 1);
-}
+const randoms = (n: number, seed: number): Float32Array => seededUniform(n, seed);
 
 /** x[1,3,8,8] → Conv(16, 3x3, pad 1) → Relu → Conv(8, 1x1) → y. Weights 1,728 B and 512 B; biases small. */
 function convModel(): ModelProto {
@@ -56,6 +54,14 @@ function locations(path: string): string[] {
 
 function entry(t: TensorProto, key: string): string | undefined {
   return t.external_data.find((e) => e.key === key)?.value;
+}
+
+/** Turns `t` into a reference to `location` (whose bytes the test wrote by hand), with or without offset/length. */
+function makeExternal(t: TensorProto, location: string, withRange: boolean): void {
+  t.external_data = [{ key: 'location', value: location }];
+  if (withRange) t.external_data.push({ key: 'offset', value: '0' }, { key: 'length', value: String(t.raw_data!.length) });
+  t.data_location = DataLocation.EXTERNAL;
+  delete t.raw_data;
 }
 
 function folder(name: string): string {
@@ -172,13 +178,8 @@ describe('external data', () => {
     const [tw1, , tw2] = model.graph!.initializer;
     writeFileSync(join(shared, 'w1.bin'), tw1!.raw_data!);
     writeFileSync(join(shared, 'w2.bin'), tw2!.raw_data!);
-    const external = (t: TensorProto, location: string): void => {
-      t.external_data = [{ key: 'location', value: location }, { key: 'offset', value: '0' }, { key: 'length', value: String(t.raw_data!.length) }];
-      t.data_location = DataLocation.EXTERNAL;
-      delete t.raw_data;
-    };
-    external(tw1!, '../../shared/w1.bin');
-    external(tw2!, join(shared, 'w2.bin'));
+    makeExternal(tw1!, '../../shared/w1.bin', true);
+    makeExternal(tw2!, join(shared, 'w2.bin'), true);
     const inPath = join(modelDir, 'm.onnx');
     writeFileSync(inPath, encodeModel(model));
 
@@ -204,11 +205,8 @@ describe('external data', () => {
     const [tw1, , tw2] = model.graph!.initializer;
     writeFileSync(join(a, 'w.bin'), tw1!.raw_data!);
     writeFileSync(join(b, 'w.bin'), tw2!.raw_data!);
-    for (const [t, loc] of [[tw1!, join(a, 'w.bin')], [tw2!, join(b, 'w.bin')]] as const) {
-      t.external_data = [{ key: 'location', value: loc }];
-      t.data_location = DataLocation.EXTERNAL;
-      delete t.raw_data;
-    }
+    makeExternal(tw1!, join(a, 'w.bin'), false);
+    makeExternal(tw2!, join(b, 'w.bin'), false);
     const out = join(folder('twins/out'), 'o.onnx');
     await saveModel(model, out, { baseDir: dir });
     expect(locations(out)).toEqual(['w.bin', 'w.1.bin']);
