@@ -15,7 +15,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelProto, TensorProto, ValueInfoProto } from '../codec/types.js';
+import type { ModelProto, ValueInfoProto } from '../codec/types.js';
 import { encodeModel } from '../codec/encode.js';
 import { loadModel } from '../io/load.js';
 import { modelOrigin } from '../io/provenance.js';
@@ -36,6 +36,7 @@ import { openSession, type ModelRunner, type SessionSource } from './ort.js';
 import type { InputReport, OutputReport, SiteReport, ValidationReport } from './report-types.js';
 import { isolateSite } from './site-model.js';
 import { findInjectedSites, type InjectedSite } from '../sge/detect.js';
+import { ModelIndex } from '../graph/model-index.js';
 import { readTensor, type ExternalReader } from './tensor-data.js';
 
 /**
@@ -125,10 +126,12 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
 
   // Which sites can be read site by site, and what each variant must expose.
   const checkable = sites.filter((s) => s.scope.depth === 0 && !s.problem);
-  const origNames = tensorNames(orig.model);
-  const missingInOriginal = new Set(checkable.filter((s) => !origNames.has(s.y)).map((s) => s.y));
+  const origIndex = new ModelIndex(orig.model);
+  const rewrIndex = new ModelIndex(rewr.model);
+  // Only main-graph tensors can be exposed as outputs of the original.
+  const missingInOriginal = new Set(checkable.filter((s) => origIndex.source(s.y)?.scope.depth !== 0).map((s) => s.y));
   const exposable = checkable.filter((s) => !missingInOriginal.has(s.y));
-  const typeOfSite = (s: InjectedSite) => findInitializer(rewr.model, s.weight)?.data_type;
+  const typeOfSite = (s: InjectedSite) => rewrIndex.initializer(s.weight)?.data_type;
   const origExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.y, dataType: typeOfSite(s) }));
   const rewrExtra: ExtraOutput[] = checkable.flatMap((s) => [{ name: s.x, dataType: typeOfSite(s) }, { name: s.y, dataType: typeOfSite(s) }]);
   const bypassExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.x, dataType: typeOfSite(s) }));
@@ -150,7 +153,7 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const isolated = await runIsolatedFloat16Sites(rewr, checkable, rewrOut);
   const readExternal = rewr.dir ? externalReader(rewr.dir) : undefined;
   const siteReports = sites.map((s) => checkSite(s, {
-    rewritten: rewr.model, rewrOut, origOut, bypassOut, missingInOriginal, readExternal, options, isolated,
+    rewritten: rewrIndex, rewrOut, origOut, bypassOut, missingInOriginal, readExternal, options, isolated,
   }));
   for (const r of siteReports) if (r.verdict === 'fail') failures.push(`site ${r.site}: ${r.reason}`);
 
@@ -245,19 +248,6 @@ async function makeFeeds(specs: readonly InputSpec[], options: ValidateOptions, 
 }
 
 /** Every tensor name the main graph defines: inputs, initializers and node outputs. */
-function tensorNames(model: ModelProto): Set<string> {
-  const g = model.graph!;
-  const names = new Set<string>();
-  for (const vi of g.input) names.add(vi.name ?? '');
-  for (const t of g.initializer) names.add(t.name ?? '');
-  for (const n of g.node) for (const o of n.output) names.add(o);
-  return names;
-}
-
-function findInitializer(model: ModelProto, name: string): TensorProto | undefined {
-  return model.graph?.initializer.find((t) => t.name === name);
-}
-
 function externalReader(dir: string): ExternalReader {
   return (location, offset, length) => {
     const fd = openSync(join(dir, location), 'r');
@@ -295,7 +285,7 @@ async function runIsolatedFloat16Sites(rewr: Loaded, sites: readonly InjectedSit
 
 interface SiteContext {
   readonly isolated: ReadonlyMap<string, HostTensor | string>;
-  readonly rewritten: ModelProto;
+  readonly rewritten: ModelIndex;
   readonly rewrOut: Record<string, HostTensor>;
   readonly origOut: Record<string, HostTensor>;
   readonly bypassOut: Record<string, HostTensor> | undefined;
@@ -390,7 +380,7 @@ function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
 }
 
 function readParams(site: InjectedSite, ctx: SiteContext): { weight: Float64Array; bias: Float64Array } | string {
-  const w = findInitializer(ctx.rewritten, site.weight), b = findInitializer(ctx.rewritten, site.bias);
+  const w = ctx.rewritten.initializer(site.weight), b = ctx.rewritten.initializer(site.bias);
   if (!w || !b) return `the parameters '${!w ? site.weight : site.bias}' are not an initializer of the main graph`;
   try {
     const weight = toFloat64(readTensor(w, `initializer '${site.weight}'`, ctx.readExternal));
