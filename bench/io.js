@@ -29,7 +29,9 @@ function median(xs) {
 }
 
 function python(args, options = {}) {
-  return existsSync(PYTHON) ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options }) : { status: -1, stderr: `${PYTHON} not found` };
+  return existsSync(PYTHON)
+    ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options })
+    : { status: -1, stderr: `${PYTHON} not found` };
 }
 
 async function ensureModel() {
@@ -50,9 +52,10 @@ async function ensureModel() {
 function runOnce(kind, model) {
   const out = join(OUT, `.bench-${kind}.onnx`);
   const t0 = performance.now();
-  const r = kind === 'python-onnx'
-    ? python(['-c', PY_CHILD, model, out])
-    : spawnSync(process.execPath, [join(HERE, 'io-child.js'), kind, model, out], { encoding: 'utf8' });
+  const r =
+    kind === 'python-onnx'
+      ? python(['-c', PY_CHILD, model, out])
+      : spawnSync(process.execPath, [join(HERE, 'io-child.js'), kind, model, out], { encoding: 'utf8' });
   const processMs = performance.now() - t0;
   rmSync(out, { force: true });
   if (r.status !== 0) throw new Error(`${kind} failed: ${r.stderr || r.error}`);
@@ -78,7 +81,9 @@ async function main() {
   if (hasOnnx.status === 0) kinds.splice(2, 0, 'python-onnx');
   else console.log(`python3-onnx not available (${(hasOnnx.stderr || '').trim().split('\n').pop()}): skipped`);
 
-  console.log(`model: ${model.path} (${(size / 1e6).toFixed(1)} MB; ${model.how}); ${REPS} runs each, fresh process per run, medians`);
+  console.log(
+    `model: ${model.path} (${(size / 1e6).toFixed(1)} MB; ${model.how}); ${REPS} runs each, fresh process per run, medians`,
+  );
   const results = {};
   for (const k of kinds) results[k] = [];
   // Interleaved so that machine noise spreads over all contenders.
@@ -91,8 +96,11 @@ async function main() {
     'node-fs': 'bare Node.js readFile + writeFile',
   };
   const rows = kinds.map((k) => ({
-    k, ms: median(results[k].map((r) => r.ms)), min: Math.min(...results[k].map((r) => r.ms)),
-    max: Math.max(...results[k].map((r) => r.ms)), rss: median(results[k].map((r) => r.peakRssKiB)) / 1024,
+    k,
+    ms: median(results[k].map((r) => r.ms)),
+    min: Math.min(...results[k].map((r) => r.ms)),
+    max: Math.max(...results[k].map((r) => r.ms)),
+    rss: median(results[k].map((r) => r.peakRssKiB)) / 1024,
     proc: median(results[k].map((r) => r.processMs)),
   }));
   const w = Math.max(...rows.map((r) => label[r.k].length));
@@ -100,17 +108,23 @@ async function main() {
   console.log(`${'-'.repeat(w)}-|-----------------------|----------|----------------------------------`);
   for (const r of rows) {
     const time = `${(r.ms / 1000).toFixed(3)} s (${(r.min / 1000).toFixed(2)}-${(r.max / 1000).toFixed(2)})`;
-    console.log(`${label[r.k].padEnd(w)} | ${time.padEnd(21)} | ${`${r.rss.toFixed(0)} MB`.padEnd(8)} | ${(r.proc / 1000).toFixed(3)} s`);
+    console.log(
+      `${label[r.k].padEnd(w)} | ${time.padEnd(21)} | ${`${r.rss.toFixed(0)} MB`.padEnd(8)} | ${(r.proc / 1000).toFixed(3)} s`,
+    );
   }
-  console.log('time: the load + save itself, measured inside the process; peak RSS: VmHWM of the whole process (MB = MiB)');
+  console.log(
+    'time: the load + save itself, measured inside the process; peak RSS: VmHWM of the whole process (MB = MiB)',
+  );
   const py = rows.find((r) => r.k === 'python-onnx');
   if (py) {
     for (const k of ['ours', 'ours-durable']) {
       const o = rows.find((r) => r.k === k);
       const t = o.ms / py.ms;
       const m = o.rss / py.rss;
-      console.log(`${label[k]}: ${t.toFixed(2)}x python's time (target <= 0.70: ${t <= 0.7 ? 'met' : 'MISSED'}), `
-        + `${m.toFixed(2)}x its peak memory (target <= 1.00: ${m <= 1 ? 'met' : 'MISSED'})`);
+      console.log(
+        `${label[k]}: ${t.toFixed(2)}x python's time (target <= 0.70: ${t <= 0.7 ? 'met' : 'MISSED'}), ` +
+          `${m.toFixed(2)}x its peak memory (target <= 1.00: ${m <= 1 ? 'met' : 'MISSED'})`,
+      );
     }
   }
 }

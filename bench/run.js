@@ -23,7 +23,11 @@ function build() {
   const marker = join(ROOT, 'dist', 'io', 'index.js');
   if (existsSync(marker) && statSync(marker).mtimeMs >= newest(join(ROOT, 'src'))) return;
   console.log('building dist/ (tsc) ...');
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   if (!existsSync(marker)) process.exit(r.status || 1);
   if (r.status !== 0) console.warn('tsc reported errors (see above); benchmarking what it emitted');
 }

@@ -39,7 +39,8 @@ if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
   console.error('dist/ is missing: run `npx tsc -p .` (npm run bench builds it)');
   process.exit(1);
 }
-const { loadModel, injectSge, encodeModel, decodeModel, int64ToNumber, makeNode, makeInt64Tensor, parseSgeParams } = await import('../dist/index.js');
+const { loadModel, injectSge, encodeModel, decodeModel, int64ToNumber, makeNode, makeInt64Tensor, parseSgeParams } =
+  await import('../dist/index.js');
 const { createPrng } = await import('../dist/validate/prng.js');
 const ort = await import('onnxruntime-node');
 
@@ -48,9 +49,10 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const python = (args, options = {}) => (existsSync(PYTHON)
-  ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options })
-  : { status: -1, stderr: `${PYTHON} not found` });
+const python = (args, options = {}) =>
+  existsSync(PYTHON)
+    ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options })
+    : { status: -1, stderr: `${PYTHON} not found` };
 
 /** Seeded uniform(-1, 1) input, the same for every variant of a network. */
 function input(dims, seed = 7) {
@@ -61,7 +63,11 @@ function input(dims, seed = 7) {
 
 async function session(bytes, extra = {}) {
   return ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: OPT_LEVEL, ...extra,
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: OPT_LEVEL,
+    ...extra,
   });
 }
 
@@ -94,10 +100,13 @@ function layoutBreak(plainBytes, source) {
     const y = n.output[0];
     const x = `${y}/bench_x`;
     n.output[0] = x;
-    g.node.splice(i + 1, 0,
+    g.node.splice(
+      i + 1,
+      0,
       makeNode({ op_type: 'Reshape', input: [x, flat], output: [`${x}/flat`], name: `${n.name}/bench/flat` }),
       makeNode({ op_type: 'Shape', input: [x], output: [`${x}/shape`], name: `${n.name}/bench/shape` }),
-      makeNode({ op_type: 'Reshape', input: [`${x}/flat`, `${x}/shape`], output: [y], name: `${n.name}/bench/back` }));
+      makeNode({ op_type: 'Reshape', input: [`${x}/flat`, `${x}/shape`], output: [y], name: `${n.name}/bench/back` }),
+    );
   }
   return { bytes: encodeModel(model), counts: nodeCounts(model) };
 }
@@ -134,7 +143,10 @@ async function timeRoundRobin(variants, feeds, seconds, warmup) {
   for (const s of sessions) await s.release?.();
   // Per-round ratio against variant 0 (plain) of the same round: slow spells of the machine cancel.
   return variants.map((v, k) => ({
-    ...v, ms: median(times[k]), runs: times[k].length, output: outputs[k],
+    ...v,
+    ms: median(times[k]),
+    runs: times[k].length,
+    output: outputs[k],
     paired: median(times[k].map((t, r) => t / times[0][r])),
   }));
 }
@@ -156,8 +168,13 @@ function compare(a, b) {
 function table(title, rows) {
   const plain = rows.find((r) => r.variant === 'plain');
   const cells = rows.map((r) => [
-    r.model, r.variant, r.counts.fn ? `${r.counts.graph} (+${r.counts.fn} in fn)` : String(r.counts.graph),
-    r.ms.toFixed(2), plain ? `${(r.ms / plain.ms).toFixed(3)}x` : '-', `${r.paired.toFixed(3)}x`, String(r.runs),
+    r.model,
+    r.variant,
+    r.counts.fn ? `${r.counts.graph} (+${r.counts.fn} in fn)` : String(r.counts.graph),
+    r.ms.toFixed(2),
+    plain ? `${(r.ms / plain.ms).toFixed(3)}x` : '-',
+    `${r.paired.toFixed(3)}x`,
+    String(r.runs),
   ]);
   const head = ['model', 'variant', 'nodes', 'median ms', 'vs plain', 'paired', 'runs'];
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -169,8 +186,11 @@ function table(title, rows) {
 
 function reportCheck(label, ours, ref) {
   const c = compare(ours, ref);
-  const verdict = c.bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${c.bad} of ${c.n} elements beyond rtol 1e-4 / atol 1e-5`;
-  console.log(`check ${label}: max abs diff ${c.maxAbs.toExponential(2)} (max |ref| ${c.maxRef.toFixed(3)}): ${verdict}`);
+  const verdict =
+    c.bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${c.bad} of ${c.n} elements beyond rtol 1e-4 / atol 1e-5`;
+  console.log(
+    `check ${label}: max abs diff ${c.maxAbs.toExponential(2)} (max |ref| ${c.maxRef.toFixed(3)}): ${verdict}`,
+  );
   return c.bad === 0;
 }
 
@@ -203,7 +223,8 @@ function printProfile(label, rows) {
   if (!rows) return console.log(`profile ${label}: no trace written`);
   const total = rows.reduce((a, [, v]) => a + v, 0);
   console.log(`\nprofile ${label} (ms per run, kernel time; ${total.toFixed(2)} ms total)`);
-  for (const [k, v] of rows.slice(0, 14)) console.log(`  ${k.padEnd(28)} ${v.toFixed(3).padStart(8)}  ${(100 * v / total).toFixed(1).padStart(5)}%`);
+  for (const [k, v] of rows.slice(0, 14))
+    console.log(`  ${k.padEnd(28)} ${v.toFixed(3).padStart(8)}  ${((100 * v) / total).toFixed(1).padStart(5)}%`);
 }
 
 function torchAvailable() {
@@ -234,7 +255,9 @@ function plainResNet50() {
 /** The torch-exported SGE and gate-only ResNet-50s and the params file, made once (remade when the script changes). */
 function torchVariants() {
   const script = join(HERE, 'make_resnet50_sge.py');
-  const files = ['resnet50_sge_torch.onnx', 'resnet50_sge_params.json', 'resnet50_gate_only.onnx'].map((f) => join(OUT, f));
+  const files = ['resnet50_sge_torch.onnx', 'resnet50_sge_params.json', 'resnet50_gate_only.onnx'].map((f) =>
+    join(OUT, f),
+  );
   const stale = files.some((f) => !existsSync(f) || statSync(f).mtimeMs < statSync(script).mtimeMs);
   if (stale) {
     console.log('exporting SGE-ResNet-50 and the gate-only ResNet-50 with torch.onnx (once; cached in bench/out/) ...');
@@ -247,7 +270,9 @@ function torchVariants() {
 async function resnet50() {
   const torchVersion = torchAvailable();
   if (!torchVersion) {
-    console.log(`ResNet-50: SKIPPED: ${PYTHON} has no torch/torchvision (Debian's python3-torch and python3-torchvision make the models)`);
+    console.log(
+      `ResNet-50: SKIPPED: ${PYTHON} has no torch/torchvision (Debian's python3-torch and python3-torchvision make the models)`,
+    );
     return true;
   }
   mkdirSync(OUT, { recursive: true });
@@ -259,14 +284,20 @@ async function resnet50() {
   const variants = [
     { model: 'ResNet-50', variant: 'plain', bytes: plainBytes, counts: nodeCounts(plain) },
     { model: 'ResNet-50', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 64, params }) },
-    { model: 'ResNet-50', variant: 'ours, inline', ...inject(plainBytes, plainPath, { groups: 64, params, inline: true }) },
+    {
+      model: 'ResNet-50',
+      variant: 'ours, inline',
+      ...inject(plainBytes, plainPath, { groups: 64, params, inline: true }),
+    },
     { model: 'ResNet-50', variant: 'torch export', ...fileVariant(t.sge) },
     { model: 'ResNet-50', variant: 'gate only x*mean(x)', ...fileVariant(t.gate) },
     { model: 'ResNet-50', variant: 'reshape pair (no math)', ...layoutBreak(plainBytes, plainPath) },
   ];
   const feeds = { input: input([1, 3, 224, 224]) };
-  console.log(`ResNet-50: ${plainPath} (torch ${torchVersion}, opset 13, dynamic batch), SGE(64) after */conv3/Conv (16 sites);`
-    + ` ~${R50_SECONDS} s round-robin after 3 warm-up runs each`);
+  console.log(
+    `ResNet-50: ${plainPath} (torch ${torchVersion}, opset 13, dynamic batch), SGE(64) after */conv3/Conv (16 sites);` +
+      ` ~${R50_SECONDS} s round-robin after 3 warm-up runs each`,
+  );
   const rows = await timeRoundRobin(variants, feeds, R50_SECONDS, 3);
   table(`ResNet-50, batch 1, onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
   const ok1 = reportCheck('ResNet-50 ours function vs torch export', rows[1].output, rows[3].output);
@@ -285,13 +316,23 @@ async function mini() {
   const variants = [
     { model: 'mini ResNet', variant: 'plain', ...fileVariant(plainPath) },
     { model: 'mini ResNet', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 8, params }) },
-    { model: 'mini ResNet', variant: 'ours, inline', ...inject(plainBytes, plainPath, { groups: 8, params, inline: true }) },
-    { model: 'mini ResNet', variant: 'torch export', ...fileVariant(join(FIXTURES, 'mini_resnet_bottleneck_sge_g8_op13.onnx')) },
+    {
+      model: 'mini ResNet',
+      variant: 'ours, inline',
+      ...inject(plainBytes, plainPath, { groups: 8, params, inline: true }),
+    },
+    {
+      model: 'mini ResNet',
+      variant: 'torch export',
+      ...fileVariant(join(FIXTURES, 'mini_resnet_bottleneck_sge_g8_op13.onnx')),
+    },
     { model: 'mini ResNet', variant: 'reshape pair (no math)', ...layoutBreak(plainBytes, plainPath) },
   ];
   const feeds = { input: input([1, 3, 96, 96]) };
-  console.log(`\nmini ResNet: fixtures/models/mini_resnet_bottleneck_op13.onnx, SGE(8) after */conv3/Conv with the fixture's params;`
-    + ` ~${MINI_SECONDS} s round-robin after 20 warm-up runs each`);
+  console.log(
+    `\nmini ResNet: fixtures/models/mini_resnet_bottleneck_op13.onnx, SGE(8) after */conv3/Conv with the fixture's params;` +
+      ` ~${MINI_SECONDS} s round-robin after 20 warm-up runs each`,
+  );
   const rows = await timeRoundRobin(variants, feeds, MINI_SECONDS, 20);
   table(`mini ResNet [1,3,96,96], onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
   const ok1 = reportCheck('mini ours function vs torch export', rows[1].output, rows[3].output);
@@ -306,11 +347,13 @@ mkdirSync(OUT, { recursive: true });
 const t0 = performance.now();
 const okR50 = await resnet50();
 const okMini = await mini();
-console.log(`\nmedian ms: median single-run latency; vs plain: ratio of medians; paired: median over rounds of the run's time`
-  + ` / plain's time in the same round. 'reshape pair (no math)' only forces onnxruntime out of its blocked`
-  + ` NCHWc layout at each site (and unfuses the residual Add + Relu from conv3): the floor of any insertion.`
-  + ` Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
+console.log(
+  `\nmedian ms: median single-run latency; vs plain: ratio of medians; paired: median over rounds of the run's time` +
+    ` / plain's time in the same round. 'reshape pair (no math)' only forces onnxruntime out of its blocked` +
+    ` NCHWc layout at each site (and unfuses the residual Add + Relu from conv3): the floor of any insertion.` +
+    ` Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
+);
 if (!okR50 || !okMini) {
-  console.log('our injection does NOT reproduce torch\'s export (see the checks above)');
+  console.log("our injection does NOT reproduce torch's export (see the checks above)");
   process.exit(1);
 }

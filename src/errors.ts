@@ -6,7 +6,11 @@
 /** Bad input (a file, a value in it, or a request the model cannot satisfy). `hint` says the way out. */
 export class InputError extends Error {
   override readonly name: string = 'InputError';
-  constructor(message: string, readonly hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

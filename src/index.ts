@@ -11,19 +11,50 @@
  * ```
  */
 export {
-  decodeModel, encodeModel, encodeModelChunks, concatChunks, ModelDecodeError, ModelEncodeError,
-  type DecodeOptions, type EncodedChunks,
+  decodeModel,
+  encodeModel,
+  encodeModelChunks,
+  concatChunks,
+  ModelDecodeError,
+  ModelEncodeError,
+  type DecodeOptions,
+  type EncodedChunks,
 } from './codec/index.js';
 export type {
-  ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto, AttributeProto, FunctionProto, TypeProto,
-  OperatorSetIdProto, StringStringEntryProto, Int64,
+  ModelProto,
+  GraphProto,
+  NodeProto,
+  TensorProto,
+  ValueInfoProto,
+  AttributeProto,
+  FunctionProto,
+  TypeProto,
+  OperatorSetIdProto,
+  StringStringEntryProto,
+  Int64,
 } from './codec/types.js';
 export { DataType, AttributeType, DataLocation } from './codec/types.js';
 export { int64ToNumber } from './codec/int64.js';
 export * from './graph/index.js';
 export { InputError, UsageError, ValidationFailure } from './errors.js';
-export { loadModel, saveModel, modelOrigin, type LoadOptions, type SaveOptions, type SaveReport, type ExternalDataOptions, type ModelOrigin } from './io/index.js';
-export { injectSge, resolveGroups, DEFAULT_GROUPS, type InjectOptions, type InjectReport, type SiteReport } from './sge/inject.js';
+export {
+  loadModel,
+  saveModel,
+  modelOrigin,
+  type LoadOptions,
+  type SaveOptions,
+  type SaveReport,
+  type ExternalDataOptions,
+  type ModelOrigin,
+} from './io/index.js';
+export {
+  injectSge,
+  resolveGroups,
+  DEFAULT_GROUPS,
+  type InjectOptions,
+  type InjectReport,
+  type SiteReport,
+} from './sge/inject.js';
 export { listSites, type ListOptions, type ListReport, type ListRow } from './sge/list.js';
 export { stripSge, type StripReport } from './sge/strip.js';
 export { findInjectedSites, type InjectedSite } from './sge/detect.js';
@@ -33,9 +64,20 @@ export { buildSgeFunction } from './sge/function.js';
 export * from './sge/conventions.js';
 export { MIN_OPSET, MAX_OPSET } from './builders/opsets.js';
 export {
-  validateSge, formatReport, reportToJson, createProgressLine, DEFAULT_RUNS,
-  type ModelSource, type ValidateOptions, type ProgressEvent, type ValidationReport,
-  type SiteReport as ValidationSiteReport, type SiteVerdict, type OutputReport, type InputReport, type LatencyReport,
+  validateSge,
+  formatReport,
+  reportToJson,
+  createProgressLine,
+  DEFAULT_RUNS,
+  type ModelSource,
+  type ValidateOptions,
+  type ProgressEvent,
+  type ValidationReport,
+  type SiteReport as ValidationSiteReport,
+  type SiteVerdict,
+  type OutputReport,
+  type InputReport,
+  type LatencyReport,
 } from './validate/index.js';
 export { parseSgeParams, type SgeParamsFile, type SiteParams } from './sge/params.js';
 export { runCli } from './cli/main.js';

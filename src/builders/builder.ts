@@ -71,25 +71,36 @@ export class OpBuilder {
     const output = extras.output ?? this.name(`${label}_output`);
     const name = extras.name ?? this.name(label);
     this.used.add(output).add(name);
-    this.nodes.push(makeNode({
-      op_type: opType, input: [...inputs], output: [output], name,
-      attribute: extras.attributes ? [...extras.attributes] : [],
-      ...(extras.docString ? { doc_string: extras.docString } : {}),
-    }));
+    this.nodes.push(
+      makeNode({
+        op_type: opType,
+        input: [...inputs],
+        output: [output],
+        name,
+        attribute: extras.attributes ? [...extras.attributes] : [],
+        ...(extras.docString ? { doc_string: extras.docString } : {}),
+      }),
+    );
     return output;
   }
 
   /** An INT64 constant (shapes, axes); equal constants are shared. `dims` default [values.length]. */
   int64(label: string, values: readonly number[], dims: number[] = [values.length]): string {
-    return this.constant(label, `i64|${dims.join(',')}|${values.join(',')}`,
-      (name) => makeInt64Tensor(name, dims, [...values]));
+    return this.constant(label, `i64|${dims.join(',')}|${values.join(',')}`, (name) =>
+      makeInt64Tensor(name, dims, [...values]),
+    );
   }
 
   /** A FLOAT constant; equal constants are shared. `dims` default [] (a scalar) for one value. */
-  float32(label: string, values: readonly number[], dims: number[] = values.length === 1 ? [] : [values.length]): string {
+  float32(
+    label: string,
+    values: readonly number[],
+    dims: number[] = values.length === 1 ? [] : [values.length],
+  ): string {
     const data = Float32Array.from(values);
-    return this.constant(label, `f32|${dims.join(',')}|${Array.from(data).join(',')}`,
-      (name) => makeTensor(name, dims, data, DataType.FLOAT));
+    return this.constant(label, `f32|${dims.join(',')}|${Array.from(data).join(',')}`, (name) =>
+      makeTensor(name, dims, data, DataType.FLOAT),
+    );
   }
 
   private constant(label: string, key: string, make: (name: string) => TensorProto): string {

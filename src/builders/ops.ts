@@ -7,16 +7,27 @@ import type { OpBuilder, OpExtras } from './builder.js';
 import { sinceVersion } from './opsets.js';
 
 /** Reductions whose `axes` moved from an attribute to an input. */
-export type ReduceOp =
-  | 'ReduceMean' | 'ReduceSum' | 'ReduceSumSquare' | 'ReduceMax' | 'ReduceMin' | 'ReduceProd';
+export type ReduceOp = 'ReduceMean' | 'ReduceSum' | 'ReduceSumSquare' | 'ReduceMax' | 'ReduceMin' | 'ReduceProd';
 
 /** Since-version from which each reduction takes `axes` as its second input. */
 const AXES_INPUT_SINCE: Readonly<Record<ReduceOp, number>> = {
-  ReduceSum: 13, ReduceMean: 18, ReduceSumSquare: 18, ReduceMax: 18, ReduceMin: 18, ReduceProd: 18,
+  ReduceSum: 13,
+  ReduceMean: 18,
+  ReduceSumSquare: 18,
+  ReduceMax: 18,
+  ReduceMin: 18,
+  ReduceProd: 18,
 };
 
 /** `op` of `x` over `axes`: axes as an attribute before the op's axes-input version, as an input after. */
-export function reduce(b: OpBuilder, op: ReduceOp, x: string, axes: readonly number[], label: string, keepdims = true): string {
+export function reduce(
+  b: OpBuilder,
+  op: ReduceOp,
+  x: string,
+  axes: readonly number[],
+  label: string,
+  keepdims = true,
+): string {
   const keep = makeAttribute('keepdims', { int: keepdims ? 1 : 0 });
   if (sinceVersion(op, b.opset) >= AXES_INPUT_SINCE[op]) {
     return b.op(op, [x, b.int64(`${label}_axes`, axes)], label, { attributes: [keep] });
@@ -59,12 +70,24 @@ export function shapeOf(b: OpBuilder, x: string, label: string, start = 0, end?:
 }
 
 /** `x` converted to element type `to` (a TensorProto.DataType). */
-export function cast(b: OpBuilder, x: string, to: number, label: string, extras: Omit<OpExtras, 'attributes'> = {}): string {
+export function cast(
+  b: OpBuilder,
+  x: string,
+  to: number,
+  label: string,
+  extras: Omit<OpExtras, 'attributes'> = {},
+): string {
   return b.op('Cast', [x], label, { ...extras, attributes: [makeAttribute('to', { int: to })] });
 }
 
 /** `x` reshaped to `shape`: a value name, or constant dims (0 copies the input dim, −1 is inferred). */
-export function reshape(b: OpBuilder, x: string, shape: string | readonly number[], label: string, extras: Omit<OpExtras, 'attributes'> = {}): string {
+export function reshape(
+  b: OpBuilder,
+  x: string,
+  shape: string | readonly number[],
+  label: string,
+  extras: Omit<OpExtras, 'attributes'> = {},
+): string {
   const target = typeof shape === 'string' ? shape : b.int64(`${label}_shape`, shape);
   return b.op('Reshape', [x, target], label, extras);
 }

@@ -17,9 +17,18 @@ import { validateAndReport } from './validate-command.js';
 
 /** Formats the inject report for the terminal. */
 export function formatInjectReport(r: InjectReport, output: string | undefined): string {
-  const rows = r.sites.map((s) => [s.name, String(s.channels), formatDims(s.spatial), String(s.groups), s.elemType, s.graph === 'main' ? '' : s.graph]);
+  const rows = r.sites.map((s) => [
+    s.name,
+    String(s.channels),
+    formatDims(s.spatial),
+    String(s.groups),
+    s.elemType,
+    s.graph === 'main' ? '' : s.graph,
+  ]);
   const lines = [renderTable(['site', 'channels', 'spatial', 'groups', 'type', 'subgraph'], rows), ''];
-  lines.push(`${r.sites.length} SGE site${r.sites.length === 1 ? '' : 's'} (${r.mode} form, G=${r.groups}, ai.onnx opset ${r.opset}): +${r.nodesAdded} nodes, +${r.initializersAdded} initializers, +${r.parametersAdded} parameters`);
+  lines.push(
+    `${r.sites.length} SGE site${r.sites.length === 1 ? '' : 's'} (${r.mode} form, G=${r.groups}, ai.onnx opset ${r.opset}): +${r.nodesAdded} nodes, +${r.initializersAdded} initializers, +${r.parametersAdded} parameters`,
+  );
   if (r.functionsAdded.length) lines.push(`functions added: ${r.functionsAdded.join(', ')}`);
   if (r.opsetImportsAdded.length) lines.push(`opset imports added: ${r.opsetImportsAdded.join(', ')}`);
   if (r.irVersion) lines.push(`IR version: ${r.irVersion.from} → ${r.irVersion.to}`);
@@ -33,13 +42,19 @@ export function formatInjectReport(r: InjectReport, output: string | undefined):
 /** Runs the main command; returns the exit status. */
 export async function runInject(modelPath: string, options: InjectCliOptions, io: CliIo): Promise<number> {
   if (!options.after?.length) {
-    throw new UsageError('no site chosen: --after is required', "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions");
+    throw new UsageError(
+      'no site chosen: --after is required',
+      "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions",
+    );
   }
-  if (options.output === '') throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');
+  if (options.output === '')
+    throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');
   const groups = groupsOption(options.groups);
   const output = options.output ?? defaultOutputPath(modelPath);
   // A missing model is the fault to name, not the missing folder its default output would go to.
-  await stat(modelPath).catch((err: unknown) => { throw readError(err, modelPath); });
+  await stat(modelPath).catch((err: unknown) => {
+    throw readError(err, modelPath);
+  });
   if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
   let params;
   if (options.params) {
@@ -55,8 +70,13 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   // The original, for validation, is re-decoded from an encoding of the untouched model (no disk re-read).
   const original = options.validate ? decodeModel(encodeModel(model), { source: modelPath }) : undefined;
   const report = injectSge(model, {
-    after: options.after, exclude: options.exclude, opTypes: options.opTypes, groups, params,
-    inline: Boolean(options.inline), force: Boolean(options.force),
+    after: options.after,
+    exclude: options.exclude,
+    opTypes: options.opTypes,
+    groups,
+    params,
+    inline: Boolean(options.inline),
+    force: Boolean(options.force),
   });
   let saveNotes: string[] = [];
   if (!options.dryRun) {
@@ -70,8 +90,12 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
     for (const n of saveNotes) io.stdout(`note: ${n}\n`);
   }
   if (options.validate) {
-    return validateAndReport(original!, model, { json: Boolean(options.json), io, extra: options.json ? { inject: report, output: options.dryRun ? null : output } : undefined,
-      outputNote: options.dryRun ? undefined : output });
+    return validateAndReport(original!, model, {
+      json: Boolean(options.json),
+      io,
+      extra: options.json ? { inject: report, output: options.dryRun ? null : output } : undefined,
+      outputNote: options.dryRun ? undefined : output,
+    });
   }
   return EXIT_OK;
 }

@@ -16,15 +16,22 @@ let guarded = false;
 function guardStreams(): void {
   if (guarded) return;
   guarded = true;
-  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => { /* nowhere left to report it */ });
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', () => {
+      /* nowhere left to report it */
+    });
 }
 
 /** The process's own streams. */
 export function processIo(): CliIo {
   guardStreams();
   return {
-    stdout: (t) => { if (process.stdout.writable) process.stdout.write(t); },
-    stderr: (t) => { if (process.stderr.writable) process.stderr.write(t); },
+    stdout: (t) => {
+      if (process.stdout.writable) process.stdout.write(t);
+    },
+    stderr: (t) => {
+      if (process.stderr.writable) process.stderr.write(t);
+    },
     stderrIsTty: Boolean(process.stderr.isTTY),
   };
 }

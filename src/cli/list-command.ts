@@ -17,12 +17,21 @@ export async function runList(modelPath: string, options: ListCliOptions, io: Cl
   }
   const patterns = (options.after?.length ?? 0) > 0;
   const rows = report.rows.map((r) => [
-    r.name, r.output === r.name ? '' : r.output, r.channels === null ? '?' : String(r.channels), formatDims(r.spatial),
-    r.divisible === null ? '?' : r.divisible ? 'yes' : 'no', patterns ? (r.selected ? 'yes' : '') : '', r.sge ?? '',
+    r.name,
+    r.output === r.name ? '' : r.output,
+    r.channels === null ? '?' : String(r.channels),
+    formatDims(r.spatial),
+    r.divisible === null ? '?' : r.divisible ? 'yes' : 'no',
+    patterns ? (r.selected ? 'yes' : '') : '',
+    r.sge ?? '',
     r.graph === 'main' ? '' : r.graph,
   ]);
-  io.stdout(`${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n`);
+  io.stdout(
+    `${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n`,
+  );
   const selected = report.rows.filter((r) => r.selected).length;
-  io.stdout(`${report.rows.length} convolutions${patterns ? `, ${selected} selected` : ''}; ${report.rows.filter((r) => r.divisible).length} divisible by ${report.groups}\n`);
+  io.stdout(
+    `${report.rows.length} convolutions${patterns ? `, ${selected} selected` : ''}; ${report.rows.filter((r) => r.divisible).length} divisible by ${report.groups}\n`,
+  );
   return EXIT_OK;
 }

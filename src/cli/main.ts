@@ -16,7 +16,8 @@ import { runStrip } from './strip-command.js';
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander has already printed its message; help and version are not errors.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return EXIT_OK;
     return EXIT_USAGE;
   }
   if (err instanceof InputError) {
@@ -43,12 +44,27 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
   let status = EXIT_OK;
-  const program = buildProgram({
-    inject: async (model, options) => { status = await runInject(model, options, io); return status; },
-    list: async (model, options) => { status = await runList(model, options, io); return status; },
-    validate: async (a, b, options) => { status = await runValidate(a, b, options, io); return status; },
-    strip: async (model, options) => { status = await runStrip(model, options, io); return status; },
-  }, io);
+  const program = buildProgram(
+    {
+      inject: async (model, options) => {
+        status = await runInject(model, options, io);
+        return status;
+      },
+      list: async (model, options) => {
+        status = await runList(model, options, io);
+        return status;
+      },
+      validate: async (a, b, options) => {
+        status = await runValidate(a, b, options, io);
+        return status;
+      },
+      strip: async (model, options) => {
+        status = await runStrip(model, options, io);
+        return status;
+      },
+    },
+    io,
+  );
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return status;

@@ -5,24 +5,31 @@ import { UsageError } from '../errors.js';
 export function parsePositiveInt(option: string, text: string): number {
   const t = text.trim();
   if (!/^[+]?\d+$/.test(t)) {
-    const hint = /^-/.test(t) ? 'it must be positive' : /^[+-]?\d*\.\d+$/.test(t) ? 'it must be a whole number' : 'it must be a number';
+    const hint = /^-/.test(t)
+      ? 'it must be positive'
+      : /^[+-]?\d*\.\d+$/.test(t)
+        ? 'it must be a whole number'
+        : 'it must be a number';
     throw new UsageError(`${option} '${text}' is not valid: ${hint}`, `e.g. ${option} 64`);
   }
   const n = Number(t);
-  if (n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`${option} '${text}' is not valid: it must be at least 1`, `e.g. ${option} 64`);
+  if (n < 1 || !Number.isSafeInteger(n))
+    throw new UsageError(`${option} '${text}' is not valid: it must be at least 1`, `e.g. ${option} 64`);
   return n;
 }
 
 /** A finite non-negative number (tolerances). */
 export function parseNonNegative(option: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${option} '${text}' is not a non-negative number`, `e.g. ${option} 1e-4`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`${option} '${text}' is not a non-negative number`, `e.g. ${option} 1e-4`);
   return n;
 }
 
 /** An integer (seeds). */
 export function parseInteger(option: string, text: string): number {
-  if (!/^[+-]?\d+$/.test(text.trim())) throw new UsageError(`${option} '${text}' is not an integer`, `e.g. ${option} 0`);
+  if (!/^[+-]?\d+$/.test(text.trim()))
+    throw new UsageError(`${option} '${text}' is not an integer`, `e.g. ${option} 0`);
   return Number(text);
 }
 
@@ -33,7 +40,10 @@ export function collect(value: string, previous: string[] | undefined): string[]
 
 /** `Conv,ConvTranspose` → ['Conv', 'ConvTranspose']. */
 export function parseList(value: string): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new UsageError(`'${value}' names no op type`, 'e.g. --op-types Conv');
   return items;
 }

@@ -24,8 +24,11 @@ async function sameFile(a: string, b: string): Promise<boolean> {
  * not a folder itself, and it is not the input unless `overwrite` is set.
  */
 export async function checkOutputPath(input: string, output: string, overwrite: boolean): Promise<void> {
-  if (!overwrite && await sameFile(input, output)) {
-    throw new UsageError(`the output ${output} is the input model`, 'pass --overwrite to replace it (atomically), or -o another path');
+  if (!overwrite && (await sameFile(input, output))) {
+    throw new UsageError(
+      `the output ${output} is the input model`,
+      'pass --overwrite to replace it (atomically), or -o another path',
+    );
   }
   const folder = dirname(resolve(output));
   let st;
@@ -34,12 +37,22 @@ export async function checkOutputPath(input: string, output: string, overwrite: 
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'EACCES' || code === 'EPERM') {
-      throw new InputError(`cannot write ${output}: permission denied for the folder ${dirname(output)}`, 'choose an output folder you can write to', { cause: err });
+      throw new InputError(
+        `cannot write ${output}: permission denied for the folder ${dirname(output)}`,
+        'choose an output folder you can write to',
+        { cause: err },
+      );
     }
-    if (code === 'ENOTDIR') throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path', { cause: err });
-    throw new InputError(`the output folder ${dirname(output)} does not exist`, 'create it first, or choose another -o path', { cause: err });
+    if (code === 'ENOTDIR')
+      throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path', { cause: err });
+    throw new InputError(
+      `the output folder ${dirname(output)} does not exist`,
+      'create it first, or choose another -o path',
+      { cause: err },
+    );
   }
   if (!st.isDirectory()) throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path');
   const out = await stat(output).catch(() => undefined);
-  if (out?.isDirectory()) throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');
+  if (out?.isDirectory())
+    throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');
 }

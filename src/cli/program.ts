@@ -96,7 +96,9 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
   const program = new Command();
   program
     .name('sge-inject')
-    .description('Insert Spatial Group-wise Enhance (SGE) blocks after convolutions of an ONNX model, and validate them in onnxruntime.')
+    .description(
+      'Insert Spatial Group-wise Enhance (SGE) blocks after convolutions of an ONNX model, and validate them in onnxruntime.',
+    )
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
@@ -104,10 +106,12 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .enablePositionalOptions()
     .argument('<model>', 'the .onnx model to rewrite')
     .option('-a, --after <pattern>', 'glob on node or output names (* crosses /), or re:REGEX; repeatable', collect)
-    .option('-g, --groups <n>', 'SGE groups G (default: the params file\'s, else 64)')
+    .option('-g, --groups <n>', "SGE groups G (default: the params file's, else 64)")
     .option('-o, --output <file>', 'output model (default: <model stem>.sge.onnx beside the model)')
     .option('--params <file>', 'per-site weight/bias: JSON {"groups", "params": {site: {weight, bias}}} or safetensors')
-    .addOption(new Option('--init <scheme>', 'parameter initialization without --params').choices(['paper']).default('paper'))
+    .addOption(
+      new Option('--init <scheme>', 'parameter initialization without --params').choices(['paper']).default('paper'),
+    )
     .option('--inline', 'write standard ops at each site instead of a model-local function')
     .option('--exclude <pattern>', 'remove matching nodes from the selection; repeatable', collect)
     .option('--op-types <types>', 'node types that may be chosen, comma-separated (default Conv)', parseList)
@@ -118,10 +122,15 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--overwrite', 'allow the output to replace the input model (atomically)')
     .option('--debug', 'show stack traces')
     .addHelpText('after', EXAMPLES)
-    .action(async (model: string, options: InjectCliOptions) => { await handlers.inject(model, options); });
+    .action(async (model: string, options: InjectCliOptions) => {
+      await handlers.inject(model, options);
+    });
 
-  program.command('list')
-    .description('list convolutions with channels, spatial dims, whether --groups divides them and whether the patterns select them')
+  program
+    .command('list')
+    .description(
+      'list convolutions with channels, spatial dims, whether --groups divides them and whether the patterns select them',
+    )
     .argument('<model>', 'the .onnx model')
     .option('-a, --after <pattern>', 'patterns to test (as for the main command); repeatable', collect)
     .option('--exclude <pattern>', 'patterns to exclude; repeatable', collect)
@@ -129,20 +138,30 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--op-types <types>', 'node types to list, comma-separated (default Conv)', parseList)
     .option('--json', 'print JSON on stdout')
     .option('--debug', 'show stack traces')
-    .action(async (model: string, options: ListCliOptions) => { await handlers.list(model, options); });
+    .action(async (model: string, options: ListCliOptions) => {
+      await handlers.list(model, options);
+    });
 
-  program.command('strip')
-    .description('remove every SGE block sge-inject inserted (either form), restoring the conv outputs, our function, opset import and IR version')
+  program
+    .command('strip')
+    .description(
+      'remove every SGE block sge-inject inserted (either form), restoring the conv outputs, our function, opset import and IR version',
+    )
     .argument('<model>', 'a model written by sge-inject')
     .option('-o, --output <file>', 'output model (default: <model stem>.nosge.onnx beside the model)')
     .option('--dry-run', 'report what would be removed; write nothing')
     .option('--json', 'print the report as JSON on stdout')
     .option('--overwrite', 'allow the output to replace the input model (atomically)')
     .option('--debug', 'show stack traces')
-    .action(async (model: string, options: StripCliOptions) => { await handlers.strip(model, options); });
+    .action(async (model: string, options: StripCliOptions) => {
+      await handlers.strip(model, options);
+    });
 
-  program.command('validate')
-    .description('run the original and the rewritten model in onnxruntime and check every SGE site against the float64 reference')
+  program
+    .command('validate')
+    .description(
+      'run the original and the rewritten model in onnxruntime and check every SGE site against the float64 reference',
+    )
     .argument('<original>', 'the model before injection')
     .argument('<rewritten>', 'the model after injection')
     .option('--inputs <dir>', 'input tensors: input_0.pb … (ONNX test data) or NAME.npy files')
@@ -154,7 +173,9 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--atol <a>', 'absolute tolerance (default 1e-5 for float32)')
     .option('--json', 'print the report as JSON on stdout')
     .option('--debug', 'show stack traces')
-    .action(async (original: string, rewritten: string, options: ValidateCliOptions) => { await handlers.validate(original, rewritten, options); });
+    .action(async (original: string, rewritten: string, options: ValidateCliOptions) => {
+      await handlers.validate(original, rewritten, options);
+    });
 
   return program;
 }

@@ -15,7 +15,10 @@ export async function runStrip(modelPath: string, options: StripCliOptions, io: 
   if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
   const report = stripSge(model);
   if (report.sites.length === 0) {
-    throw new InputError(`${modelPath} has no SGE block inserted by sge-inject`, 'nothing to strip; `sge-inject list MODEL` shows which convolutions have one');
+    throw new InputError(
+      `${modelPath} has no SGE block inserted by sge-inject`,
+      'nothing to strip; `sge-inject list MODEL` shows which convolutions have one',
+    );
   }
   if (!options.dryRun) await saveModel(model, output);
   if (options.json) {

@@ -22,7 +22,11 @@ export interface ValidateRun {
  * Runs validation (onnxruntime is loaded only now) and prints the report; returns 0 when every check
  * passed and 1 otherwise.
  */
-export async function validateAndReport(original: ModelSource | ModelProto, rewritten: ModelSource | ModelProto, run: ValidateRun): Promise<number> {
+export async function validateAndReport(
+  original: ModelSource | ModelProto,
+  rewritten: ModelSource | ModelProto,
+  run: ValidateRun,
+): Promise<number> {
   const { validateSge, formatReport, reportToJson, createProgressLine } = await import('../validate/index.js');
   const progress = createProgressLine({ isTTY: run.io.stderrIsTty, write: (t) => run.io.stderr(t) });
   let report;
@@ -35,7 +39,11 @@ export async function validateAndReport(original: ModelSource | ModelProto, rewr
     // e.g. the original model does not run in onnxruntime: bad input (exit 2), but the output already exists.
     if (err instanceof InputError && run.outputNote) {
       const Kind = err instanceof UsageError ? UsageError : InputError;
-      throw new Kind(`${err.message}\n  validation did not run; the rewritten model was written: ${run.outputNote}`, err.hint, { cause: err });
+      throw new Kind(
+        `${err.message}\n  validation did not run; the rewritten model was written: ${run.outputNote}`,
+        err.hint,
+        { cause: err },
+      );
     }
     throw err;
   } finally {
@@ -47,7 +55,9 @@ export async function validateAndReport(original: ModelSource | ModelProto, rewr
     run.io.stdout(formatReport(report));
   }
   if (!report.passed) {
-    run.io.stderr(`sge-inject: validation failed: ${report.failures.slice(0, 5).join('; ')}${report.failures.length > 5 ? '; …' : ''}\n`);
+    run.io.stderr(
+      `sge-inject: validation failed: ${report.failures.slice(0, 5).join('; ')}${report.failures.length > 5 ? '; …' : ''}\n`,
+    );
     if (run.outputNote) run.io.stderr(`  the rewritten model was kept: ${run.outputNote}\n`);
     return EXIT_VALIDATION;
   }
@@ -55,14 +65,23 @@ export async function validateAndReport(original: ModelSource | ModelProto, rewr
 }
 
 /** Runs `validate`; returns the exit status. */
-export async function runValidate(originalPath: string, rewrittenPath: string, options: ValidateCliOptions, io: CliIo): Promise<number> {
+export async function runValidate(
+  originalPath: string,
+  rewrittenPath: string,
+  options: ValidateCliOptions,
+  io: CliIo,
+): Promise<number> {
   const { parseShapeOption, parseDimOption } = await import('../validate/inputs.js');
   // Absent options stay undefined: validateSge treats any shapes/dims object as given (it refuses them beside --inputs).
   const shapes = options.shape?.length ? Object.fromEntries(options.shape.map(parseShapeOption)) : undefined;
   const dims = options.dim?.length ? Object.fromEntries(options.dim.map(parseDimOption)) : undefined;
-  const runs = options.runs === undefined ? undefined : options.runs === '0' ? 0 : parsePositiveInt('--runs', options.runs);
+  const runs =
+    options.runs === undefined ? undefined : options.runs === '0' ? 0 : parsePositiveInt('--runs', options.runs);
   const validateOptions: ValidateOptions = {
-    inputsDir: options.inputs, shapes, dims, runs,
+    inputsDir: options.inputs,
+    shapes,
+    dims,
+    runs,
     seed: options.seed === undefined ? undefined : parseInteger('--seed', options.seed),
     rtol: options.rtol === undefined ? undefined : parseNonNegative('--rtol', options.rtol),
     atol: options.atol === undefined ? undefined : parseNonNegative('--atol', options.atol),

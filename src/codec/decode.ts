@@ -51,9 +51,16 @@ const TensorProtoType = onnxRoot.lookupType('onnx.TensorProto');
 /** A tensor file (e.g. test data `input_0.pb`) given where a model was expected: say so. */
 function looksLikeTensor(bytes: Uint8Array): string {
   try {
-    const t = TensorProtoType.decode(bytes) as unknown as { data_type?: number; dims?: unknown[]; raw_data?: Uint8Array; float_data?: unknown[] };
+    const t = TensorProtoType.decode(bytes) as unknown as {
+      data_type?: number;
+      dims?: unknown[];
+      raw_data?: Uint8Array;
+      float_data?: unknown[];
+    };
     const hasData = (t.raw_data?.length ?? 0) > 0 || (t.float_data?.length ?? 0) > 0;
-    return t.data_type && (t.dims?.length ?? 0) > 0 && hasData ? '; it is a TensorProto (a tensor file, such as test data input_0.pb), not a model' : '';
+    return t.data_type && (t.dims?.length ?? 0) > 0 && hasData
+      ? '; it is a TensorProto (a tensor file, such as test data input_0.pb), not a model'
+      : '';
   } catch {
     return '';
   }

@@ -17,8 +17,22 @@ import type { ModelProto } from './types.js';
 export const LARGE_BYTES = 64 * 1024;
 
 type ScalarKind =
-  | 'int32' | 'uint32' | 'sint32' | 'int64' | 'uint64' | 'sint64' | 'bool' | 'enum'
-  | 'float' | 'double' | 'fixed32' | 'sfixed32' | 'fixed64' | 'sfixed64' | 'string' | 'bytes';
+  | 'int32'
+  | 'uint32'
+  | 'sint32'
+  | 'int64'
+  | 'uint64'
+  | 'sint64'
+  | 'bool'
+  | 'enum'
+  | 'float'
+  | 'double'
+  | 'fixed32'
+  | 'sfixed32'
+  | 'fixed64'
+  | 'sfixed64'
+  | 'string'
+  | 'bytes';
 
 interface FieldPlan {
   readonly name: string;
@@ -35,8 +49,22 @@ interface MessagePlan {
 }
 
 const WIRE: Record<ScalarKind, number> = {
-  int32: 0, uint32: 0, sint32: 0, int64: 0, uint64: 0, sint64: 0, bool: 0, enum: 0,
-  float: 5, fixed32: 5, sfixed32: 5, double: 1, fixed64: 1, sfixed64: 1, string: 2, bytes: 2,
+  int32: 0,
+  uint32: 0,
+  sint32: 0,
+  int64: 0,
+  uint64: 0,
+  sint64: 0,
+  bool: 0,
+  enum: 0,
+  float: 5,
+  fixed32: 5,
+  sfixed32: 5,
+  double: 1,
+  fixed64: 1,
+  sfixed64: 1,
+  string: 2,
+  bytes: 2,
 };
 
 const plans = new Map<protobuf.Type, MessagePlan>();
@@ -51,7 +79,14 @@ function planFor(type: protobuf.Type): MessagePlan {
     f.resolve();
     if (f.resolvedType instanceof protobuf.Type) {
       const key = (f.id << 3) | 2;
-      plan.fields.push({ name: f.name, key, keySize: varint32Size(key), repeated: f.repeated, packed: false, message: planFor(f.resolvedType) });
+      plan.fields.push({
+        name: f.name,
+        key,
+        keySize: varint32Size(key),
+        repeated: f.repeated,
+        packed: false,
+        message: planFor(f.resolvedType),
+      });
     } else {
       const scalar = (f.resolvedType instanceof protobuf.Enum ? 'enum' : f.type) as ScalarKind;
       const packed = f.repeated && f.packed && WIRE[scalar] !== 2;
@@ -66,7 +101,10 @@ function varint32Size(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
-interface LongLike { low: number; high: number }
+interface LongLike {
+  low: number;
+  high: number;
+}
 
 /** Splits an int64 value into unsigned 32-bit halves (two's complement for negatives). */
 function split64(v: number | LongLike, field: string): [number, number] {
@@ -95,30 +133,55 @@ function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; }
-    else n += 3;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
   }
   return n;
 }
 
 function scalarSize(kind: ScalarKind, v: unknown, field: string): number {
   switch (kind) {
-    case 'bool': return 1;
-    case 'float': case 'fixed32': case 'sfixed32': return 4;
-    case 'double': case 'fixed64': case 'sfixed64': return 8;
-    case 'uint32': return varint32Size((v as number) >>> 0);
-    case 'int32': case 'enum': return (v as number) < 0 ? 10 : varint32Size(v as number);
-    case 'sint32': { const z = (((v as number) << 1) ^ ((v as number) >> 31)) >>> 0; return varint32Size(z); }
-    case 'int64': case 'uint64': { const [lo, hi] = split64(v as number, field); return varint64Size(lo, hi); }
+    case 'bool':
+      return 1;
+    case 'float':
+    case 'fixed32':
+    case 'sfixed32':
+      return 4;
+    case 'double':
+    case 'fixed64':
+    case 'sfixed64':
+      return 8;
+    case 'uint32':
+      return varint32Size((v as number) >>> 0);
+    case 'int32':
+    case 'enum':
+      return (v as number) < 0 ? 10 : varint32Size(v as number);
+    case 'sint32': {
+      const z = (((v as number) << 1) ^ ((v as number) >> 31)) >>> 0;
+      return varint32Size(z);
+    }
+    case 'int64':
+    case 'uint64': {
+      const [lo, hi] = split64(v as number, field);
+      return varint64Size(lo, hi);
+    }
     case 'sint64': {
       const [lo, hi] = split64(v as number, field);
-      const mask = (hi >> 31);
+      const mask = hi >> 31;
       const zhi = ((hi << 1) | (lo >>> 31)) ^ mask;
       const zlo = (lo << 1) ^ mask;
       return varint64Size(zlo >>> 0, zhi >>> 0);
     }
-    case 'string': { const n = utf8Length(v as string); return varint32Size(n) + n; }
-    case 'bytes': { const n = (v as Uint8Array).length; return varint32Size(n) + n; }
+    case 'string': {
+      const n = utf8Length(v as string);
+      return varint32Size(n) + n;
+    }
+    case 'bytes': {
+      const n = (v as Uint8Array).length;
+      return varint32Size(n) + n;
+    }
   }
 }
 
@@ -158,7 +221,8 @@ class Sizer {
         } else {
           for (const item of arr) {
             total += f.keySize + scalarSize(f.scalar!, item, f.name);
-            if (f.scalar === 'bytes' && (item as Uint8Array).length >= LARGE_BYTES) this.large += (item as Uint8Array).length;
+            if (f.scalar === 'bytes' && (item as Uint8Array).length >= LARGE_BYTES)
+              this.large += (item as Uint8Array).length;
           }
         }
       } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
@@ -191,7 +255,10 @@ class ChunkWriter {
   /** Index of the next recorded size (see Sizer). */
   private next = 0;
 
-  constructor(private readonly sizes: readonly number[], smallBytes: number) {
+  constructor(
+    private readonly sizes: readonly number[],
+    smallBytes: number,
+  ) {
     this.buf = new Uint8Array(smallBytes);
     this.view = new DataView(this.buf.buffer);
   }
@@ -203,7 +270,10 @@ class ChunkWriter {
 
   private v32(v: number): void {
     const b = this.buf;
-    while (v > 0x7f) { b[this.pos++] = (v & 0x7f) | 0x80; v >>>= 7; }
+    while (v > 0x7f) {
+      b[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
     b[this.pos++] = v;
   }
 
@@ -231,23 +301,52 @@ class ChunkWriter {
 
   private scalar(kind: ScalarKind, v: unknown, field: string): void {
     switch (kind) {
-      case 'bool': this.buf[this.pos++] = v ? 1 : 0; return;
-      case 'float': this.view.setFloat32(this.pos, v as number, true); this.pos += 4; return;
-      case 'double': this.view.setFloat64(this.pos, v as number, true); this.pos += 8; return;
-      case 'fixed32': this.view.setUint32(this.pos, (v as number) >>> 0, true); this.pos += 4; return;
-      case 'sfixed32': this.view.setInt32(this.pos, v as number, true); this.pos += 4; return;
-      case 'fixed64': case 'sfixed64': {
+      case 'bool':
+        this.buf[this.pos++] = v ? 1 : 0;
+        return;
+      case 'float':
+        this.view.setFloat32(this.pos, v as number, true);
+        this.pos += 4;
+        return;
+      case 'double':
+        this.view.setFloat64(this.pos, v as number, true);
+        this.pos += 8;
+        return;
+      case 'fixed32':
+        this.view.setUint32(this.pos, (v as number) >>> 0, true);
+        this.pos += 4;
+        return;
+      case 'sfixed32':
+        this.view.setInt32(this.pos, v as number, true);
+        this.pos += 4;
+        return;
+      case 'fixed64':
+      case 'sfixed64': {
         const [lo, hi] = split64(v as number, field);
-        this.view.setUint32(this.pos, lo, true); this.view.setUint32(this.pos + 4, hi, true); this.pos += 8; return;
-      }
-      case 'uint32': this.v32((v as number) >>> 0); return;
-      case 'int32': case 'enum': {
-        const n = v as number;
-        if (n < 0) this.v64(n >>> 0, 0xffffffff); else this.v32(n);
+        this.view.setUint32(this.pos, lo, true);
+        this.view.setUint32(this.pos + 4, hi, true);
+        this.pos += 8;
         return;
       }
-      case 'sint32': this.v32((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0); return;
-      case 'int64': case 'uint64': { const [lo, hi] = split64(v as number, field); this.v64(lo, hi); return; }
+      case 'uint32':
+        this.v32((v as number) >>> 0);
+        return;
+      case 'int32':
+      case 'enum': {
+        const n = v as number;
+        if (n < 0) this.v64(n >>> 0, 0xffffffff);
+        else this.v32(n);
+        return;
+      }
+      case 'sint32':
+        this.v32((((v as number) << 1) ^ ((v as number) >> 31)) >>> 0);
+        return;
+      case 'int64':
+      case 'uint64': {
+        const [lo, hi] = split64(v as number, field);
+        this.v64(lo, hi);
+        return;
+      }
       case 'sint64': {
         const [lo, hi] = split64(v as number, field);
         const mask = hi >> 31;
@@ -266,7 +365,9 @@ class ChunkWriter {
         }
         return;
       }
-      case 'bytes': this.bytes(v as Uint8Array); return;
+      case 'bytes':
+        this.bytes(v as Uint8Array);
+        return;
     }
   }
 
@@ -287,7 +388,10 @@ class ChunkWriter {
           this.v32(this.sizes[this.next++]!);
           for (const item of arr) this.scalar(f.scalar!, item, f.name);
         } else {
-          for (const item of arr) { this.v32(f.key); this.scalar(f.scalar!, item, f.name); }
+          for (const item of arr) {
+            this.v32(f.key);
+            this.scalar(f.scalar!, item, f.name);
+          }
         }
       } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
         this.v32(f.key);
@@ -301,7 +405,10 @@ class ChunkWriter {
     }
     const unknowns = m.$unknowns;
     if (unknowns && Object.prototype.hasOwnProperty.call(m, '$unknowns')) {
-      for (const u of unknowns) { this.buf.set(u, this.pos); this.pos += u.length; }
+      for (const u of unknowns) {
+        this.buf.set(u, this.pos);
+        this.pos += u.length;
+      }
     }
   }
 }
@@ -340,7 +447,10 @@ export function concatChunks(encoded: EncodedChunks): Uint8Array {
   if (encoded.chunks.length === 1) return encoded.chunks[0]!;
   const out = new Uint8Array(encoded.byteLength);
   let pos = 0;
-  for (const c of encoded.chunks) { out.set(c, pos); pos += c.length; }
+  for (const c of encoded.chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
   return out;
 }
 

@@ -9,7 +9,11 @@ export class ModelDecodeError extends InputError {
     readonly source?: string,
     options?: { cause?: unknown },
   ) {
-    super(source ? `${source}: ${message}` : message, 'check that the file is a complete .onnx model (re-export or re-download it)', options);
+    super(
+      source ? `${source}: ${message}` : message,
+      'check that the file is a complete .onnx model (re-export or re-download it)',
+      options,
+    );
   }
 }
 

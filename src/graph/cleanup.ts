@@ -24,10 +24,22 @@ export function removeUnusedCreated(model: ModelProto, created: ReadonlySet<stri
     const index = new ModelIndex(model);
     let changed = false;
     for (const { graph } of graphScopes(model)) {
-      const keepNode = graph.node.filter((n) => !(n.name && created.has(n.name) && n.output.every((o) => !o || index.consumers(o).length === 0)));
-      if (keepNode.length !== graph.node.length) { nodes += graph.node.length - keepNode.length; graph.node = keepNode; changed = true; }
-      const keepInit = graph.initializer.filter((t) => !(t.name && created.has(t.name) && index.consumers(t.name).length === 0));
-      if (keepInit.length !== graph.initializer.length) { initializers += graph.initializer.length - keepInit.length; graph.initializer = keepInit; changed = true; }
+      const keepNode = graph.node.filter(
+        (n) => !(n.name && created.has(n.name) && n.output.every((o) => !o || index.consumers(o).length === 0)),
+      );
+      if (keepNode.length !== graph.node.length) {
+        nodes += graph.node.length - keepNode.length;
+        graph.node = keepNode;
+        changed = true;
+      }
+      const keepInit = graph.initializer.filter(
+        (t) => !(t.name && created.has(t.name) && index.consumers(t.name).length === 0),
+      );
+      if (keepInit.length !== graph.initializer.length) {
+        initializers += graph.initializer.length - keepInit.length;
+        graph.initializer = keepInit;
+        changed = true;
+      }
     }
     if (!changed) return { nodes, initializers };
   }

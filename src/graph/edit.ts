@@ -49,8 +49,12 @@ export interface SpliceResult {
  * @throws InputError when the block does not fit (nothing is changed then).
  */
 export function spliceAfterOutput(
-  graph: GraphProto, anchor: NodeProto, outputIndex: number, names: NameAuthority,
-  build: (x: string, y: string) => Insertion, xBase?: string,
+  graph: GraphProto,
+  anchor: NodeProto,
+  outputIndex: number,
+  names: NameAuthority,
+  build: (x: string, y: string) => Insertion,
+  xBase?: string,
 ): SpliceResult {
   positionOf(graph, anchor);
   const y = anchor.output[outputIndex];
@@ -58,10 +62,12 @@ export function spliceAfterOutput(
   const x = names.fresh(xBase ?? `${y}/pre_sge`);
   const block = build(x, y);
   const producesY = block.nodes.filter((n) => n.output.includes(y)).length;
-  if (producesY !== 1) throw new Error(`inserted block must produce '${y}' exactly once, produces it ${producesY} times`);
+  if (producesY !== 1)
+    throw new Error(`inserted block must produce '${y}' exactly once, produces it ${producesY} times`);
   if (!block.nodes.some((n) => n.input.includes(x))) throw new Error(`inserted block does not read '${x}'`);
   for (const n of block.nodes) {
-    for (const o of n.output) if (o !== y && !names.has(o)) throw new Error(`inserted output '${o}' was not reserved as a fresh name`);
+    for (const o of n.output)
+      if (o !== y && !names.has(o)) throw new Error(`inserted output '${o}' was not reserved as a fresh name`);
   }
   // All checks passed: the rest cannot fail.
   anchor.output[outputIndex] = x;

@@ -4,9 +4,17 @@
  * present (empty arrays are not written) and only the optional fields that were given.
  */
 import {
-  AttributeType, DataType,
-  type AttributeProto, type FunctionProto, type GraphProto, type ModelProto, type NodeProto,
-  type OperatorSetIdProto, type TensorProto, type TypeProto, type ValueInfoProto,
+  AttributeType,
+  DataType,
+  type AttributeProto,
+  type FunctionProto,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type OperatorSetIdProto,
+  type TensorProto,
+  type TypeProto,
+  type ValueInfoProto,
 } from '../codec/types.js';
 
 /** Fields of a new node; `input`/`output` default to empty. */
@@ -38,29 +46,64 @@ export function makeNode(init: NodeInit): NodeProto {
 
 /** A value of an attribute: numbers are INT unless `float` is asked for; arrays become lists. */
 export type AttributeValue =
-  | { int: number } | { float: number } | { string: string } | { ints: number[] } | { floats: number[] }
-  | { tensor: TensorProto } | { graph: GraphProto };
+  | { int: number }
+  | { float: number }
+  | { string: string }
+  | { ints: number[] }
+  | { floats: number[] }
+  | { tensor: TensorProto }
+  | { graph: GraphProto };
 
 /** A new AttributeProto with its `type` set. */
 export function makeAttribute(name: string, value: AttributeValue): AttributeProto {
   const a: AttributeProto = {
-    name, floats: [], ints: [], strings: [], tensors: [], graphs: [], sparse_tensors: [], type_protos: [],
+    name,
+    floats: [],
+    ints: [],
+    strings: [],
+    tensors: [],
+    graphs: [],
+    sparse_tensors: [],
+    type_protos: [],
   };
-  if ('int' in value) { a.i = value.int; a.type = AttributeType.INT; }
-  else if ('float' in value) { a.f = value.float; a.type = AttributeType.FLOAT; }
-  else if ('string' in value) { a.s = new TextEncoder().encode(value.string); a.type = AttributeType.STRING; }
-  else if ('ints' in value) { a.ints = [...value.ints]; a.type = AttributeType.INTS; }
-  else if ('floats' in value) { a.floats = [...value.floats]; a.type = AttributeType.FLOATS; }
-  else if ('tensor' in value) { a.t = value.tensor; a.type = AttributeType.TENSOR; }
-  else { a.g = value.graph; a.type = AttributeType.GRAPH; }
+  if ('int' in value) {
+    a.i = value.int;
+    a.type = AttributeType.INT;
+  } else if ('float' in value) {
+    a.f = value.float;
+    a.type = AttributeType.FLOAT;
+  } else if ('string' in value) {
+    a.s = new TextEncoder().encode(value.string);
+    a.type = AttributeType.STRING;
+  } else if ('ints' in value) {
+    a.ints = [...value.ints];
+    a.type = AttributeType.INTS;
+  } else if ('floats' in value) {
+    a.floats = [...value.floats];
+    a.type = AttributeType.FLOATS;
+  } else if ('tensor' in value) {
+    a.t = value.tensor;
+    a.type = AttributeType.TENSOR;
+  } else {
+    a.g = value.graph;
+    a.type = AttributeType.GRAPH;
+  }
   return a;
 }
 
 /** An empty TensorProto shell (no data). */
 export function makeTensorShell(name: string, dims: number[], dataType: number): TensorProto {
   const t: TensorProto = {
-    dims: [...dims], data_type: dataType, float_data: [], int32_data: [], string_data: [], int64_data: [],
-    external_data: [], double_data: [], uint64_data: [], metadata_props: [],
+    dims: [...dims],
+    data_type: dataType,
+    float_data: [],
+    int32_data: [],
+    string_data: [],
+    int64_data: [],
+    external_data: [],
+    double_data: [],
+    uint64_data: [],
+    metadata_props: [],
   };
   if (name) t.name = name;
   return t;
@@ -76,15 +119,21 @@ function littleEndianBytes(data: ArrayBufferView): Uint8Array {
  * BigInt64Array → INT64, Int32Array → INT32, Float64Array → DOUBLE; Uint16Array must say FLOAT16.
  */
 export function makeTensor(
-  name: string, dims: number[],
+  name: string,
+  dims: number[],
   data: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint16Array | Uint8Array,
   dataType?: number,
 ): TensorProto {
-  const type = dataType ?? (
-    data instanceof Float32Array ? DataType.FLOAT
-      : data instanceof Float64Array ? DataType.DOUBLE
-        : data instanceof Int32Array ? DataType.INT32
-          : data instanceof BigInt64Array ? DataType.INT64
+  const type =
+    dataType ??
+    (data instanceof Float32Array
+      ? DataType.FLOAT
+      : data instanceof Float64Array
+        ? DataType.DOUBLE
+        : data instanceof Int32Array
+          ? DataType.INT32
+          : data instanceof BigInt64Array
+            ? DataType.INT64
             : undefined);
   if (type === undefined) throw new TypeError('makeTensor: give the dataType for Uint16Array/Uint8Array data');
   const t = makeTensorShell(name, dims, type);
@@ -95,7 +144,11 @@ export function makeTensor(
 
 /** An INT64 tensor from numbers (shapes, axes, indices). */
 export function makeInt64Tensor(name: string, dims: number[], values: number[]): TensorProto {
-  return makeTensor(name, dims, BigInt64Array.from(values, (v) => BigInt(v)));
+  return makeTensor(
+    name,
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 }
 
 /** A dimension: a number (dim_value), a string (dim_param) or undefined (unknown). */
@@ -122,23 +175,45 @@ export function makeOpset(domain: string, version: number): OperatorSetIdProto {
   return { domain, version };
 }
 
-
 /** A new empty GraphProto. */
-export function makeGraph(init: Partial<Pick<GraphProto, 'node' | 'initializer' | 'input' | 'output' | 'value_info'>> & { name?: string } = {}): GraphProto {
+export function makeGraph(
+  init: Partial<Pick<GraphProto, 'node' | 'initializer' | 'input' | 'output' | 'value_info'>> & { name?: string } = {},
+): GraphProto {
   const g: GraphProto = {
-    node: init.node ?? [], initializer: init.initializer ?? [], sparse_initializer: [],
-    input: init.input ?? [], output: init.output ?? [], value_info: init.value_info ?? [],
-    quantization_annotation: [], metadata_props: [],
+    node: init.node ?? [],
+    initializer: init.initializer ?? [],
+    sparse_initializer: [],
+    input: init.input ?? [],
+    output: init.output ?? [],
+    value_info: init.value_info ?? [],
+    quantization_annotation: [],
+    metadata_props: [],
   };
   if (init.name) g.name = init.name;
   return g;
 }
 
 /** A new FunctionProto. */
-export function makeFunction(init: { name: string; domain: string; input: string[]; output: string[]; node: NodeProto[]; opset_import: OperatorSetIdProto[]; doc_string?: string }): FunctionProto {
+export function makeFunction(init: {
+  name: string;
+  domain: string;
+  input: string[];
+  output: string[];
+  node: NodeProto[];
+  opset_import: OperatorSetIdProto[];
+  doc_string?: string;
+}): FunctionProto {
   const f: FunctionProto = {
-    name: init.name, domain: init.domain, input: [...init.input], output: [...init.output], attribute: [],
-    attribute_proto: [], node: init.node, value_info: [], opset_import: init.opset_import, metadata_props: [],
+    name: init.name,
+    domain: init.domain,
+    input: [...init.input],
+    output: [...init.output],
+    attribute: [],
+    attribute_proto: [],
+    node: init.node,
+    value_info: [],
+    opset_import: init.opset_import,
+    metadata_props: [],
   };
   if (init.doc_string) f.doc_string = init.doc_string;
   return f;
@@ -147,7 +222,13 @@ export function makeFunction(init: { name: string; domain: string; input: string
 /** A new ModelProto around a graph. */
 export function makeModel(graph: GraphProto, opsets: OperatorSetIdProto[], irVersion = 8): ModelProto {
   return {
-    ir_version: irVersion, opset_import: opsets, producer_name: 'sge-inject', graph,
-    metadata_props: [], training_info: [], functions: [], configuration: [],
+    ir_version: irVersion,
+    opset_import: opsets,
+    producer_name: 'sge-inject',
+    graph,
+    metadata_props: [],
+    training_info: [],
+    functions: [],
+    configuration: [],
   };
 }

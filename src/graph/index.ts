@@ -2,14 +2,30 @@
 export { graphScopes, subgraphsOf, mainGraph, ownArray, type GraphScope, type GraphStep } from './scopes.js';
 export { ModelIndex, type NodeRef, type TensorUse, type TensorSource } from './model-index.js';
 export { NameAuthority } from './names.js';
-export { compilePattern, findNodes, selectableNames, isDefaultDomain, type NamePattern, type NodeMatch, type NodeQuery } from './select.js';
+export {
+  compilePattern,
+  findNodes,
+  selectableNames,
+  isDefaultDomain,
+  type NamePattern,
+  type NodeMatch,
+  type NodeQuery,
+} from './select.js';
 export { insertAfter, spliceAfterOutput, type Insertion, type SpliceResult } from './edit.js';
 export { renameTensor, type RenameResult } from './rename.js';
 export { topologicalSort, nodeReads, outerReads, GraphCycleError } from './toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './cleanup.js';
 export {
-  canonicalDomain, opsetVersion, addOpsetImport, removeOpsetImport, findFunction, addFunction,
-  irVersion, raiseIrVersion, restoreIrVersion, ORIGINAL_IR_KEY,
+  canonicalDomain,
+  opsetVersion,
+  addOpsetImport,
+  removeOpsetImport,
+  findFunction,
+  addFunction,
+  irVersion,
+  raiseIrVersion,
+  restoreIrVersion,
+  ORIGINAL_IR_KEY,
 } from './opset.js';
 export * from './factory.js';
 export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './shapes.js';

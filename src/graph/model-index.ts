@@ -39,7 +39,8 @@ export class ModelIndex {
       // (IR < 4 style) count as initializers, which is what decides whether they are constants.
       for (const t of g.initializer) if (t.name) this.define(t.name, { kind: 'initializer', tensor: t, scope });
       for (const v of g.input) if (v.name) this.define(v.name, { kind: 'graph-input', value: v, scope });
-      for (const v of [...g.input, ...g.output, ...g.value_info]) if (v.name && !this.infos.has(v.name)) this.infos.set(v.name, v);
+      for (const v of [...g.input, ...g.output, ...g.value_info])
+        if (v.name && !this.infos.has(v.name)) this.infos.set(v.name, v);
       for (const node of g.node) {
         node.output.forEach((name, outputIndex) => {
           if (name) this.define(name, { kind: 'node', node, scope, outputIndex });

@@ -40,8 +40,15 @@ export function removeOpsetImport(model: ModelProto, domain: string): boolean {
 }
 
 /** The model-local function with this identity, if any. */
-export function findFunction(model: ModelProto, domain: string, name: string, overload = ''): FunctionProto | undefined {
-  return model.functions.find((f) => (f.domain ?? '') === domain && (f.name ?? '') === name && (f.overload ?? '') === overload);
+export function findFunction(
+  model: ModelProto,
+  domain: string,
+  name: string,
+  overload = '',
+): FunctionProto | undefined {
+  return model.functions.find(
+    (f) => (f.domain ?? '') === domain && (f.name ?? '') === name && (f.overload ?? '') === overload,
+  );
 }
 
 /**
@@ -86,7 +93,8 @@ export function restoreIrVersion(model: ModelProto): number | undefined {
   const entry = model.metadata_props.find((e) => e.key === ORIGINAL_IR_KEY);
   if (!entry) return undefined;
   const v = Number(entry.value);
-  if (!Number.isInteger(v) || v < 0) throw new InputError(`metadata ${ORIGINAL_IR_KEY} holds '${entry.value}', not an IR version`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new InputError(`metadata ${ORIGINAL_IR_KEY} holds '${entry.value}', not an IR version`);
   model.ir_version = v;
   model.metadata_props = model.metadata_props.filter((e) => e !== entry);
   return v;

@@ -57,8 +57,14 @@ function* walk(scope: GraphScope): Iterable<GraphScope> {
     for (let a = 0; a < node.attribute.length; a++) {
       const attr = node.attribute[a]!;
       const label = `${scope.path} > ${node.name || node.op_type || 'node'}.${attr.name ?? ''}`;
-      const child = (graph: GraphProto, step: GraphStep, path: string): GraphScope =>
-        ({ graph, path, parent: scope, owner: node, depth: scope.depth + 1, steps: [...scope.steps, step] });
+      const child = (graph: GraphProto, step: GraphStep, path: string): GraphScope => ({
+        graph,
+        path,
+        parent: scope,
+        owner: node,
+        depth: scope.depth + 1,
+        steps: [...scope.steps, step],
+      });
       if (attr.g) yield* walk(child(attr.g, { node: n, attribute: a }, label));
       for (let i = 0; i < attr.graphs.length; i++) {
         yield* walk(child(attr.graphs[i]!, { node: n, attribute: a, index: i }, `${label}[${i}]`));

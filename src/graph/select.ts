@@ -26,8 +26,10 @@ export function compilePattern(source: string): NamePattern {
     try {
       re = new RegExp(`^(?:${body})$`, 'u');
     } catch (err) {
-      throw new UsageError(`invalid regular expression in pattern '${source}': ${(err as Error).message}`,
-        'write re:PATTERN with a JavaScript regular expression, e.g. re:conv4_[0-9]+');
+      throw new UsageError(
+        `invalid regular expression in pattern '${source}': ${(err as Error).message}`,
+        'write re:PATTERN with a JavaScript regular expression, e.g. re:conv4_[0-9]+',
+      );
     }
     return { source, test: (name) => re.test(name) };
   }

@@ -48,15 +48,56 @@ function attrString(node: NodeProto, name: string): string | undefined {
 }
 
 const SAME_SHAPE = new Set([
-  'Relu', 'LeakyRelu', 'PRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Clip', 'Elu', 'Selu', 'Celu',
-  'Gelu', 'Mish', 'Softplus', 'Softsign', 'Identity', 'Dropout', 'BatchNormalization', 'InstanceNormalization',
-  'LRN', 'Neg', 'Abs', 'Exp', 'Log', 'Sqrt', 'Erf', 'Softmax', 'LogSoftmax', 'Reciprocal', 'Floor', 'Ceil',
-  'Round', 'LayerNormalization', 'GroupNormalization', 'ThresholdedRelu', 'Shrink', 'Sign',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Clip',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Gelu',
+  'Mish',
+  'Softplus',
+  'Softsign',
+  'Identity',
+  'Dropout',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LRN',
+  'Neg',
+  'Abs',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Erf',
+  'Softmax',
+  'LogSoftmax',
+  'Reciprocal',
+  'Floor',
+  'Ceil',
+  'Round',
+  'LayerNormalization',
+  'GroupNormalization',
+  'ThresholdedRelu',
+  'Shrink',
+  'Sign',
 ]);
 const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum', 'Mean', 'PRelu']);
 
 /** Output spatial size of a sliding window; undefined when not computable. */
-function windowOut(inp: ShapeDim, k: number, stride: number, dil: number, padSum: number, autoPad: string | undefined, ceil: boolean): ShapeDim {
+function windowOut(
+  inp: ShapeDim,
+  k: number,
+  stride: number,
+  dil: number,
+  padSum: number,
+  autoPad: string | undefined,
+  ceil: boolean,
+): ShapeDim {
   if (typeof inp !== 'number') return undefined;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(inp / stride);
   const eff = dil * (k - 1) + 1;
@@ -71,13 +112,19 @@ function broadcast(a: readonly ShapeDim[], b: readonly ShapeDim[]): ShapeDim[] {
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1;
     const y = b[b.length - n + i] ?? 1;
-    out.push(x === 1 ? y : y === 1 ? x : x === y ? x : typeof x === 'number' && typeof y === 'number' ? undefined : x ?? y);
+    out.push(
+      x === 1 ? y : y === 1 ? x : x === y ? x : typeof x === 'number' && typeof y === 'number' ? undefined : (x ?? y),
+    );
   }
   return out;
 }
 
 /** Infers output infos of one node from its input infos; entries may be undefined. */
-function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInts: (name: string) => number[] | undefined): (TensorInfo | undefined)[] {
+function inferNode(
+  node: NodeProto,
+  inputs: (TensorInfo | undefined)[],
+  constInts: (name: string) => number[] | undefined,
+): (TensorInfo | undefined)[] {
   if (!isDefaultDomain(node.domain)) {
     if (node.domain === 'com.sge-inject') return [inputs[0]];
     return [];
@@ -94,7 +141,9 @@ function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInt
   if (op === 'Conv' || op === 'MaxPool' || op === 'AveragePool' || op === 'LpPool') {
     const xs = x?.shape;
     const w = inputs[1]?.shape;
-    const kernel = attrInts(node, 'kernel_shape') ?? (op === 'Conv' && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
+    const kernel =
+      attrInts(node, 'kernel_shape') ??
+      (op === 'Conv' && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
     if (!xs) return [{ elemType: x?.elemType }];
     const rank = xs.length - 2;
     const channels = op === 'Conv' ? w?.[0] : xs[1];
@@ -106,20 +155,39 @@ function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInt
     const pads = attrInts(node, 'pads') ?? new Array<number>(2 * rank).fill(0);
     const autoPad = attrString(node, 'auto_pad');
     const ceil = attrInt(node, 'ceil_mode', 0) === 1;
-    const spatial = xs.slice(2).map((d, i) => windowOut(d, kernel[i]!, strides[i] ?? 1, dil[i] ?? 1, (pads[i] ?? 0) + (pads[i + rank] ?? 0), autoPad === 'NOTSET' ? undefined : autoPad, ceil));
+    const spatial = xs
+      .slice(2)
+      .map((d, i) =>
+        windowOut(
+          d,
+          kernel[i]!,
+          strides[i] ?? 1,
+          dil[i] ?? 1,
+          (pads[i] ?? 0) + (pads[i + rank] ?? 0),
+          autoPad === 'NOTSET' ? undefined : autoPad,
+          ceil,
+        ),
+      );
     return [{ elemType: x?.elemType, shape: [xs[0], channels, ...spatial] }];
   }
   if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool' || op === 'GlobalLpPool') {
-    return [{ elemType: x?.elemType, shape: x?.shape ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined }];
+    return [
+      {
+        elemType: x?.elemType,
+        shape: x?.shape ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined,
+      },
+    ];
   }
   if (op === 'Flatten' && x?.shape) {
     let axis = attrInt(node, 'axis', 1);
     if (axis < 0) axis += x.shape.length;
-    const prod = (ds: readonly ShapeDim[]): ShapeDim => ds.reduce<ShapeDim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
+    const prod = (ds: readonly ShapeDim[]): ShapeDim =>
+      ds.reduce<ShapeDim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
     return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
   }
   if (op === 'Gemm') {
-    const a = x?.shape, b = inputs[1]?.shape;
+    const a = x?.shape,
+      b = inputs[1]?.shape;
     const m = a ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
     const n = b ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
     return [{ elemType: x?.elemType, shape: [m, n] }];
@@ -130,7 +198,14 @@ function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInt
     const rank = shapes[0]!.length;
     let axis = attrInt(node, 'axis', 0);
     if (axis < 0) axis += rank;
-    const out = shapes[0]!.map((d, i) => (i === axis ? shapes.reduce<ShapeDim>((s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined), 0) : d));
+    const out = shapes[0]!.map((d, i) =>
+      i === axis
+        ? shapes.reduce<ShapeDim>(
+            (s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined),
+            0,
+          )
+        : d,
+    );
     return [{ elemType: x?.elemType, shape: out }];
   }
   if (op === 'Reshape') {
@@ -146,7 +221,11 @@ function inferNode(node: NodeProto, inputs: (TensorInfo | undefined)[], constInt
  * Types and shapes of every tensor of a graph that the model declares or that inference reaches.
  * Declared shapes win over inferred ones. `outer` supplies infos of enclosing scopes for nested graphs.
  */
-export function inferShapes(graph: GraphProto, index: ModelIndex, outer?: ReadonlyMap<string, TensorInfo>): Map<string, TensorInfo> {
+export function inferShapes(
+  graph: GraphProto,
+  index: ModelIndex,
+  outer?: ReadonlyMap<string, TensorInfo>,
+): Map<string, TensorInfo> {
   const infos = new Map<string, TensorInfo>(outer ?? []);
   for (const t of graph.initializer) {
     if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map((d) => int64ToNumber(d)) });
@@ -166,11 +245,16 @@ export function inferShapes(graph: GraphProto, index: ModelIndex, outer?: Readon
     return undefined;
   };
   for (const node of graph.node) {
-    const outs = inferNode(node, node.input.map((n) => (n ? infos.get(n) : undefined)), constInts);
+    const outs = inferNode(
+      node,
+      node.input.map((n) => (n ? infos.get(n) : undefined)),
+      constInts,
+    );
     node.output.forEach((name, i) => {
       const inferred = outs[i];
       const declared = infos.get(name);
-      if (name && inferred && !(declared?.shape)) infos.set(name, { elemType: declared?.elemType ?? inferred.elemType, shape: inferred.shape });
+      if (name && inferred && !declared?.shape)
+        infos.set(name, { elemType: declared?.elemType ?? inferred.elemType, shape: inferred.shape });
     });
   }
   return infos;

@@ -20,7 +20,10 @@ function distance(a: string, b: string): number {
  */
 export function nearestNames(pattern: string, candidates: Iterable<string>, count = 5): string[] {
   const literal = pattern.replace(/^re:/, '').replace(/[*?[\]{}()!+@^$\\|]/g, '');
-  const scored = [...new Set(candidates)].map((name) => ({ name, d: distance(literal, name) - (name.includes(literal) && literal ? literal.length : 0) }));
+  const scored = [...new Set(candidates)].map((name) => ({
+    name,
+    d: distance(literal, name) - (name.includes(literal) && literal ? literal.length : 0),
+  }));
   scored.sort((a, b) => a.d - b.d || a.name.length - b.name.length || a.name.localeCompare(b.name));
   return scored.slice(0, count).map((s) => s.name);
 }

@@ -42,17 +42,26 @@ export function outerReads(graph: GraphProto): Set<string> {
 export function topologicalSort(graph: GraphProto): boolean {
   const nodes = graph.node;
   const producerIndex = new Map<string, number>();
-  nodes.forEach((n, i) => n.output.forEach((o) => { if (o) producerIndex.set(o, i); }));
+  nodes.forEach((n, i) =>
+    n.output.forEach((o) => {
+      if (o) producerIndex.set(o, i);
+    }),
+  );
   const pending = new Array<number>(nodes.length).fill(0);
   const dependents: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => {
     for (const name of nodeReads(n)) {
       const p = producerIndex.get(name);
-      if (p !== undefined && p !== i) { pending[i]!++; dependents[p]!.push(i); }
+      if (p !== undefined && p !== i) {
+        pending[i]!++;
+        dependents[p]!.push(i);
+      }
     }
   });
   const heap = new MinHeap();
-  pending.forEach((c, i) => { if (c === 0) heap.push(i); });
+  pending.forEach((c, i) => {
+    if (c === 0) heap.push(i);
+  });
   const order: number[] = [];
   while (heap.size > 0) {
     const i = heap.pop();
@@ -70,7 +79,9 @@ export function topologicalSort(graph: GraphProto): boolean {
 
 class MinHeap {
   private readonly a: number[] = [];
-  get size(): number { return this.a.length; }
+  get size(): number {
+    return this.a.length;
+  }
   push(v: number): void {
     const a = this.a;
     a.push(v);
@@ -78,7 +89,8 @@ class MinHeap {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (a[p]! <= v) break;
-      a[i] = a[p]!; i = p;
+      a[i] = a[p]!;
+      i = p;
     }
     a[i] = v;
   }
@@ -89,13 +101,20 @@ class MinHeap {
     if (a.length > 0) {
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         let mv = last;
-        if (l < a.length && a[l]! < mv) { m = l; mv = a[l]!; }
-        if (r < a.length && a[r]! < mv) { m = r; }
+        if (l < a.length && a[l]! < mv) {
+          m = l;
+          mv = a[l]!;
+        }
+        if (r < a.length && a[r]! < mv) {
+          m = r;
+        }
         if (m === i) break;
-        a[i] = a[m]!; i = m;
+        a[i] = a[m]!;
+        i = m;
       }
       a[i] = last;
     }

@@ -22,7 +22,11 @@ let installed = false;
 
 function removeLiveSync(): void {
   for (const p of live) {
-    try { unlinkSync(p); } catch { /* already gone */ }
+    try {
+      unlinkSync(p);
+    } catch {
+      /* already gone */
+    }
   }
   live.clear();
 }
@@ -75,7 +79,9 @@ async function keepMode(temp: string, target: string): Promise<void> {
   try {
     const st = await stat(target);
     if (st.isFile()) await chmod(temp, st.mode & 0o7777);
-  } catch { /* no previous file: the default mode (umask) applies */ }
+  } catch {
+    /* no previous file: the default mode (umask) applies */
+  }
 }
 
 /** A file written under a temporary name, to be committed (renamed over its target) or discarded. */
@@ -84,7 +90,10 @@ export class PendingFile {
   private pos = 0;
   private done = false;
 
-  private constructor(readonly target: string, readonly tempPath: string) {}
+  private constructor(
+    readonly target: string,
+    readonly tempPath: string,
+  ) {}
 
   /** Creates the temporary file beside `target` (exclusively: never reuses an existing file). */
   static async create(target: string): Promise<PendingFile> {
@@ -198,7 +207,9 @@ export async function syncFolder(folder: string): Promise<void> {
   try {
     fh = await open(folder, 'r');
     await fh.sync();
-  } catch { /* not supported on every file system */ } finally {
+  } catch {
+    /* not supported on every file system */
+  } finally {
     await fh?.close().catch(() => undefined);
   }
 }

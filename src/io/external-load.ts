@@ -49,8 +49,11 @@ export async function loadExternalData(model: ModelProto, baseDir: string, sourc
     } catch (err) {
       const e = readError(err, file, 'external data file');
       if (e instanceof InputError) {
-        throw new InputError(`${source}: ${items[0]!.slot.where} keeps its data in '${items[0]!.ref.location}': ${e.message}`,
-          'keep external data files beside the model, at the locations it names', { cause: err });
+        throw new InputError(
+          `${source}: ${items[0]!.slot.where} keeps its data in '${items[0]!.ref.location}': ${e.message}`,
+          'keep external data files beside the model, at the locations it names',
+          { cause: err },
+        );
       }
       throw e;
     }
@@ -61,7 +64,8 @@ export async function loadExternalData(model: ModelProto, baseDir: string, sourc
         if (ref.offset + length > size || length < 0) {
           throw new InputError(
             `${source}: ${slot.where} needs bytes ${ref.offset}..${ref.offset + Math.max(length, 0)} of '${ref.location}', which has only ${size} bytes`,
-            'the external data file does not belong to this model, or it is truncated');
+            'the external data file does not belong to this model, or it is truncated',
+          );
         }
         const data = await readRange(fh, ref.offset, length);
         const t = slot.tensor;

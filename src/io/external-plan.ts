@@ -128,22 +128,28 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     if (sizes.has(info.src)) continue;
     const id = await occupant(info.src);
     if (typeof id !== 'object') {
-      throw new InputError(`${source}: ${info.slot.where} keeps its data in '${info.ref.location}', but ${info.src} is missing`,
-        'keep external data files beside the model at the locations it names (or pass baseDir: the folder they are relative to)');
+      throw new InputError(
+        `${source}: ${info.slot.where} keeps its data in '${info.ref.location}', but ${info.src} is missing`,
+        'keep external data files beside the model at the locations it names (or pass baseDir: the folder they are relative to)',
+      );
     }
     sizes.set(info.src, id.size);
     ids.set(info.src, id);
     const end = info.ref.offset + (info.ref.length ?? 0);
     if (end > id.size) {
-      throw new InputError(`${source}: ${info.slot.where} needs bytes up to ${end} of '${info.ref.location}', which has only ${id.size} bytes`,
-        'the external data file does not belong to this model, or it is truncated');
+      throw new InputError(
+        `${source}: ${info.slot.where} needs bytes up to ${end} of '${info.ref.location}', which has only ${id.size} bytes`,
+        'the external data file does not belong to this model, or it is truncated',
+      );
     }
   }
 
   for (const info of refs) {
     if (info.src === target) {
-      throw new InputError(`${source}: ${info.slot.where} keeps its data in ${target}, the file the model is to be saved as`,
-        'choose another output file name: saving there would destroy those weights for the model that uses them');
+      throw new InputError(
+        `${source}: ${info.slot.where} keeps its data in ${target}, the file the model is to be saved as`,
+        'choose another output file name: saving there would destroy those weights for the model that uses them',
+      );
     }
   }
 
@@ -156,12 +162,15 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     const location = opts.location ?? `${basename(target)}.data`;
     const normal = safeLocation(location);
     if (!normal) {
-      throw new UsageError(`external data location '${location}' is absolute or leaves the output folder`,
-        'give a file name (or a path inside the output folder)');
+      throw new UsageError(
+        `external data location '${location}' is absolute or leaves the output folder`,
+        'give a file name (or a path inside the output folder)',
+      );
     }
     const safe = location;
     const path = resolve(outDir, normal);
-    if (path === target) throw new UsageError(`external data location '${location}' is the model file itself`, 'give another name');
+    if (path === target)
+      throw new UsageError(`external data location '${location}' is the model file itself`, 'give another name');
     const threshold = opts.threshold ?? EXTERNAL_DEFAULTS.threshold;
     const align = Math.max(1, Math.floor(opts.align ?? EXTERNAL_DEFAULTS.align));
     const pieces: DataPiece[] = [];
@@ -194,7 +203,13 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
         continue;
       }
       const raw = slot.tensor.raw_data;
-      if (!slot.initializer || isExternal(slot.tensor) || !raw || !Object.prototype.hasOwnProperty.call(slot.tensor, 'raw_data')) continue;
+      if (
+        !slot.initializer ||
+        isExternal(slot.tensor) ||
+        !raw ||
+        !Object.prototype.hasOwnProperty.call(slot.tensor, 'raw_data')
+      )
+        continue;
       if (raw.length < threshold) continue;
       const offset = place(raw.length);
       pieces.push({ kind: 'bytes', data: raw });
@@ -235,7 +250,10 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
         claimed.set(dest, info.src);
         return loc;
       }
-      if (here !== 'other' && (sameFile(here, srcId) || (here.size === srcId.size && await sameContent(info.src, dest, here.size)))) {
+      if (
+        here !== 'other' &&
+        (sameFile(here, srcId) || (here.size === srcId.size && (await sameContent(info.src, dest, here.size))))
+      ) {
         claimed.set(dest, info.src);
         return loc; // the same file, or an identical copy from an earlier save: reuse it
       }
@@ -253,9 +271,10 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     const t = shallowCopyTensor(info.slot.tensor);
     t.external_data = replaceLocation(info.slot.tensor.external_data ?? [], loc);
     swaps.push({ slot: info.slot, replacement: t });
-    const note = loc === info.outLoc
-      ? `external data location '${info.ref.location}' (absolute or outside the model's folder) is written as '${loc}', beside the output`
-      : `external data '${info.ref.location}' is written as '${loc}': ${info.dest} is a different file, left as it is`;
+    const note =
+      loc === info.outLoc
+        ? `external data location '${info.ref.location}' (absolute or outside the model's folder) is written as '${loc}', beside the output`
+        : `external data '${info.ref.location}' is written as '${loc}': ${info.dest} is a different file, left as it is`;
     if (!notes.includes(note)) notes.push(note);
   }
   for (const c of copies.values()) notes.push(`copied external data ${c.from} to ${c.to}`);

@@ -51,7 +51,8 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   } catch (err) {
     throw readError(err, path);
   }
-  if (size > MAX_MODEL_FILE_BYTES) throw readError(Object.assign(new Error('too large'), { code: 'ERR_FS_FILE_TOO_LARGE' }), path);
+  if (size > MAX_MODEL_FILE_BYTES)
+    throw readError(Object.assign(new Error('too large'), { code: 'ERR_FS_FILE_TOO_LARGE' }), path);
 
   let buffer: Buffer;
   try {

@@ -28,8 +28,10 @@ function entryValue(entries: readonly StringStringEntryProto[], key: string): st
 function parseCount(value: string | undefined, key: string, where: string, source: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new InputError(`${source}: ${where} has external data ${key} '${value}', not a byte count`,
-      'the model file is damaged; re-export it');
+    throw new InputError(
+      `${source}: ${where} has external data ${key} '${value}', not a byte count`,
+      'the model file is damaged; re-export it',
+    );
   }
   return Number(value);
 }
@@ -39,8 +41,10 @@ export function externalRef(t: TensorProto, where: string, source: string): Exte
   const entries = t.external_data ?? [];
   const location = entryValue(entries, 'location');
   if (!location) {
-    throw new InputError(`${source}: ${where} is marked as external data but has no location`,
-      'the model file is damaged; re-export it');
+    throw new InputError(
+      `${source}: ${where} is marked as external data but has no location`,
+      'the model file is damaged; re-export it',
+    );
   }
   const offset = parseCount(entryValue(entries, 'offset'), 'offset', where, source) ?? 0;
   const length = parseCount(entryValue(entries, 'length'), 'length', where, source);
@@ -63,7 +67,10 @@ export function safeLocation(location: string): string | undefined {
 }
 
 /** New external_data entries for `ref`, keeping any other keys (e.g. `checksum`) of `previous`. */
-export function refEntries(ref: ExternalRef, previous: readonly StringStringEntryProto[] = []): StringStringEntryProto[] {
+export function refEntries(
+  ref: ExternalRef,
+  previous: readonly StringStringEntryProto[] = [],
+): StringStringEntryProto[] {
   const out: StringStringEntryProto[] = [{ key: 'location', value: ref.location }];
   out.push({ key: 'offset', value: String(ref.offset) });
   if (ref.length !== undefined) out.push({ key: 'length', value: String(ref.length) });
@@ -74,7 +81,10 @@ export function refEntries(ref: ExternalRef, previous: readonly StringStringEntr
 }
 
 /** The same entries with the location replaced, everything else (order, other keys) unchanged. */
-export function replaceLocation(entries: readonly StringStringEntryProto[], location: string): StringStringEntryProto[] {
+export function replaceLocation(
+  entries: readonly StringStringEntryProto[],
+  location: string,
+): StringStringEntryProto[] {
   return entries.map((e) => (e.key === 'location' ? { ...copyEntry(e), value: location } : e));
 }
 

@@ -6,7 +6,11 @@
 import { open, stat } from 'node:fs/promises';
 
 /** A regular file's identity and size. */
-export interface FileId { readonly dev: number; readonly ino: number; readonly size: number }
+export interface FileId {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+}
 
 /** The regular file at `path`, 'none' when nothing is there, 'other' for a folder, device, etc. */
 export async function occupant(path: string): Promise<FileId | 'none' | 'other'> {

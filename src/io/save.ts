@@ -66,20 +66,32 @@ async function checkOutput(target: string, given: string): Promise<void> {
   const folder = dirname(target);
   try {
     const st = await stat(folder);
-    if (!st.isDirectory()) throw new InputError(`output folder ${dirname(given)} is not a folder`, 'choose an output path inside an existing folder');
+    if (!st.isDirectory())
+      throw new InputError(
+        `output folder ${dirname(given)} is not a folder`,
+        'choose an output path inside an existing folder',
+      );
   } catch (err) {
     if (err instanceof InputError) throw err;
-    throw new InputError(`output folder ${dirname(given) || '.'} does not exist`, 'create it first, or choose another output path', { cause: err });
+    throw new InputError(
+      `output folder ${dirname(given) || '.'} does not exist`,
+      'create it first, or choose another output path',
+      { cause: err },
+    );
   }
   try {
-    if ((await stat(target)).isDirectory()) throw new InputError(`${given} is a folder`, 'give a file path for the output model');
+    if ((await stat(target)).isDirectory())
+      throw new InputError(`${given} is a folder`, 'give a file path for the output model');
   } catch (err) {
     if (err instanceof InputError) throw err; // a missing target is the usual case
   }
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function mib(n: number): string {
@@ -113,10 +125,10 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   await checkOutput(target, path);
 
   const origin = modelOrigin(model);
-  const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : origin?.baseDir ?? outDir;
+  const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : (origin?.baseDir ?? outDir);
   const source = origin?.path ?? 'the model';
   const limit = options.maxModelBytes ?? MAX_MODEL_FILE_BYTES;
-  const durable = options.durable ?? await exists(target);
+  const durable = options.durable ?? (await exists(target));
   const slots = collectTensors(model);
   const requested = options.externalData;
   let external: ExternalDataOptions | undefined = requested === true ? {} : requested || undefined;
@@ -131,22 +143,29 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   if (encoded.byteLength > limit && !external) {
     const size = encoded.byteLength;
     if (requested === false) {
-      throw new InputError(`the model would be ${size} bytes, more than a protobuf file can hold (${limit})`,
-        'allow external data (the externalData option) so large tensors go to a file beside the model');
+      throw new InputError(
+        `the model would be ${size} bytes, more than a protobuf file can hold (${limit})`,
+        'allow external data (the externalData option) so large tensors go to a file beside the model',
+      );
     }
     automatic = true;
     external = {};
     ({ plan, encoded } = await prepare());
     const data = plan.dataFile!;
-    plan.notes.unshift(`the model would be ${size} bytes (${mib(size)}), more than a protobuf file can hold (${limit}): `
-      + `${data.tensors} initializer(s) of ${EXTERNAL_DEFAULTS.threshold} bytes or more were written to external data '${data.location}' (${mib(data.byteLength)}) beside it`);
+    plan.notes.unshift(
+      `the model would be ${size} bytes (${mib(size)}), more than a protobuf file can hold (${limit}): ` +
+        `${data.tensors} initializer(s) of ${EXTERNAL_DEFAULTS.threshold} bytes or more were written to external data '${data.location}' (${mib(data.byteLength)}) beside it`,
+    );
   }
   if (encoded.byteLength > limit) {
-    throw new InputError(`the model is ${encoded.byteLength} bytes even with its large initializers in external data, more than a protobuf file can hold (${limit})`,
-      'the graph itself is too large: keep large constants as initializers so they can go to external data');
+    throw new InputError(
+      `the model is ${encoded.byteLength} bytes even with its large initializers in external data, more than a protobuf file can hold (${limit})`,
+      'the graph itself is too large: keep large constants as initializers so they can go to external data',
+    );
   }
   const dataFile = plan.dataFile && plan.dataFile.tensors > 0 ? plan.dataFile : undefined;
-  if (plan.dataFile && !dataFile) plan.notes.push(`no initializer reached the external data threshold: no data file written`);
+  if (plan.dataFile && !dataFile)
+    plan.notes.push(`no initializer reached the external data threshold: no data file written`);
 
   const pending: PendingFile[] = [];
   try {
@@ -159,12 +178,14 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
       const f = await PendingFile.create(dataFile.path);
       pending.push(f);
       await writeDataPieces(f, dataFile.pieces);
-      if (f.position !== dataFile.byteLength) throw new Error(`wrote ${f.position} bytes of external data, expected ${dataFile.byteLength}`);
+      if (f.position !== dataFile.byteLength)
+        throw new Error(`wrote ${f.position} bytes of external data, expected ${dataFile.byteLength}`);
     }
     const file = await PendingFile.create(target);
     pending.push(file);
     await file.write(encoded.chunks);
-    if (file.position !== encoded.byteLength) throw new Error(`wrote ${file.position} bytes, expected ${encoded.byteLength}`);
+    if (file.position !== encoded.byteLength)
+      throw new Error(`wrote ${file.position} bytes, expected ${encoded.byteLength}`);
     for (const f of pending) await f.finish(durable);
     // Data first, model last: the model never appears before the files it references.
     for (const f of pending) await f.commit();
@@ -179,9 +200,17 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   return {
     path: target,
     byteLength: encoded.byteLength,
-    ...(dataFile ? {
-      externalData: { location: dataFile.location, path: dataFile.path, tensors: dataFile.tensors, byteLength: dataFile.byteLength, automatic },
-    } : {}),
+    ...(dataFile
+      ? {
+          externalData: {
+            location: dataFile.location,
+            path: dataFile.path,
+            tensors: dataFile.tensors,
+            byteLength: dataFile.byteLength,
+            automatic,
+          },
+        }
+      : {}),
     copied: plan.copies.map((c) => ({ from: c.from, to: c.to })),
     notes: plan.notes,
   };

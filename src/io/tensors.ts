@@ -5,7 +5,12 @@
  * functions and training graphs: an external reference anywhere must stay valid.
  */
 import type {
-  AttributeProto, GraphProto, ModelProto, NodeProto, SparseTensorProto, TensorProto,
+  AttributeProto,
+  GraphProto,
+  ModelProto,
+  NodeProto,
+  SparseTensorProto,
+  TensorProto,
 } from '../codec/types.js';
 
 /** Where a tensor sits: `holder[key]` is the tensor. */
@@ -51,7 +56,9 @@ export function collectTensors(model: ModelProto): TensorSlot[] {
   };
 
   function graph(g: GraphProto): void {
-    g.initializer?.forEach((t, i) => push(g.initializer as unknown as Holder, i, `initializer '${t.name ?? ''}'`, true));
+    g.initializer?.forEach((t, i) =>
+      push(g.initializer as unknown as Holder, i, `initializer '${t.name ?? ''}'`, true),
+    );
     g.sparse_initializer?.forEach((s) => sparse(s, `sparse initializer '${s.values?.name ?? ''}'`));
     g.node?.forEach(node);
   }
@@ -77,7 +84,10 @@ export function shallowCopyTensor(t: TensorProto): TensorProto {
  * Puts `replacement` into each slot, runs `fn`, then puts the originals back, even when `fn` throws.
  * `fn` must be synchronous so no other code can observe the swapped model.
  */
-export function withSwappedTensors<T>(swaps: ReadonlyArray<{ slot: TensorSlot; replacement: TensorProto }>, fn: () => T): T {
+export function withSwappedTensors<T>(
+  swaps: ReadonlyArray<{ slot: TensorSlot; replacement: TensorProto }>,
+  fn: () => T,
+): T {
   for (const { slot, replacement } of swaps) slot.holder[slot.key] = replacement;
   try {
     return fn();

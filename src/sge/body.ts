@@ -51,8 +51,10 @@ export function emitSgeBody(b: OpBuilder, io: SgeIo, facts: SgeFacts): void {
   const k = c !== undefined && g !== undefined ? c / g : undefined;
   const s = spatial?.every((d): d is number => typeof d === 'number') ? spatial.reduce((a, v) => a * v, 1) : undefined;
   // X's whole shape: needed for the final Reshape unless the output dims can be written as constants.
-  const outDims = c !== undefined && spatial && spatial.filter((d) => typeof d !== 'number').length <= 1
-    ? [0, c, ...spatial.map((d) => (typeof d === 'number' ? d : -1))] : undefined;
+  const outDims =
+    c !== undefined && spatial && spatial.filter((d) => typeof d !== 'number').length <= 1
+      ? [0, c, ...spatial.map((d) => (typeof d === 'number' ? d : -1))]
+      : undefined;
   let xShape: string | undefined;
   const wholeShapeOfX = (): string => (xShape ??= shapeOf(b, io.x, 'input_shape'));
 
@@ -62,12 +64,15 @@ export function emitSgeBody(b: OpBuilder, io: SgeIo, facts: SgeFacts): void {
     groupShape = [0, g!, k, -1]; // 0 keeps N, −1 collects the spatial positions
   } else {
     // Before opset 15 the channel count is sliced from X's whole shape, which the final Reshape reuses.
-    const cv = c !== undefined ? b.int64('channels', [c])
-      : shapeOf(b, io.x, 'channels', 1, 2, b.opset < 15 && !outDims ? wholeShapeOfX() : undefined);
+    const cv =
+      c !== undefined
+        ? b.int64('channels', [c])
+        : shapeOf(b, io.x, 'channels', 1, 2, b.opset < 15 && !outDims ? wholeShapeOfX() : undefined);
     const gv = g !== undefined ? b.int64('groups', [g]) : shapeOf(b, io.weight, 'groups');
     const kv = b.op('Div', [cv, gv], 'group_channels');
-    groupShape = b.op('Concat', [b.int64('zero', [0]), gv, kv, b.int64('minus_one', [-1])], 'group_shape',
-      { attributes: [makeAttribute('axis', { int: 0 })] });
+    groupShape = b.op('Concat', [b.int64('zero', [0]), gv, kv, b.int64('minus_one', [-1])], 'group_shape', {
+      attributes: [makeAttribute('axis', { int: 0 })],
+    });
   }
   const xg = reshape(b, xf, groupShape, 'grouped', firstExtras()); // [N, G, K, S]
 
@@ -80,14 +85,24 @@ export function emitSgeBody(b: OpBuilder, io: SgeIo, facts: SgeFacts): void {
   // path and measured ~2× slower than the pair (a MatMul of the row with itself, ~3× slower).
   const sumSquares = reduce(b, 'ReduceSum', b.op('Mul', [centered, centered], 'squares'), [3], 'sum_squares'); // [N, G, 1, 1]
   // Unbiased: divide by S − 1 (S = 1 gives 0/0 = NaN, as the reference).
-  const sMinus1 = s !== undefined ? b.float32('positions_minus_one', [s - 1])
-    : b.op('Sub', [cast(b, shapeOf(b, xg, 'positions', 3), DataType.FLOAT, 'positions_float'), b.float32('one', [1])],
-      'positions_minus_one');
+  const sMinus1 =
+    s !== undefined
+      ? b.float32('positions_minus_one', [s - 1])
+      : b.op(
+          'Sub',
+          [cast(b, shapeOf(b, xg, 'positions', 3), DataType.FLOAT, 'positions_float'), b.float32('one', [1])],
+          'positions_minus_one',
+        );
   const variance = b.op('Div', [sumSquares, sMinus1], 'variance');
   const std = b.op('Sqrt', [variance], 'std');
   const denom = b.op('Add', [std, b.float32('eps', [SGE_EPS])], 'std_eps'); // eps after the square root
   // weight / (σ + eps) per (n, g) first: one small Div instead of one per position.
-  const weight = reshape(b, half ? cast(b, io.weight, DataType.FLOAT, 'weight_float') : io.weight, [-1, 1, 1], 'weight_column');
+  const weight = reshape(
+    b,
+    half ? cast(b, io.weight, DataType.FLOAT, 'weight_float') : io.weight,
+    [-1, 1, 1],
+    'weight_column',
+  );
   const scale = b.op('Div', [weight, denom], 'scale');
   const scaled = b.op('Mul', [centered, scale], 'scaled');
   const bias = reshape(b, half ? cast(b, io.bias, DataType.FLOAT, 'bias_float') : io.bias, [-1, 1, 1], 'bias_column');
@@ -95,7 +110,7 @@ export function emitSgeBody(b: OpBuilder, io: SgeIo, facts: SgeFacts): void {
   let gated = b.op('Mul', [xg, gate], 'gated'); // every channel of the group times its gate
   if (half) gated = cast(b, gated, DataType.FLOAT16, 'gated_half');
   reshape(b, gated, outDims ?? wholeShapeOfX(), 'output', {
-    output: io.y, ...(io.lastNodeName ? { name: io.lastNodeName } : {}),
+    output: io.y,
+    ...(io.lastNodeName ? { name: io.lastNodeName } : {}),
   });
 }
-

@@ -51,10 +51,22 @@ function functionSite(node: NodeProto, scope: GraphScope): InjectedSite {
   const name = nodeName.endsWith('/sge') ? nodeName.slice(0, -4) : nodeName || (node.output[0] ?? '');
   const [x = '', weight = '', bias = ''] = node.input;
   const y = node.output[0] ?? '';
-  const problem = node.input.length !== 3 || !x || !weight || !bias || !y
-    ? `node ${nodeName || '(unnamed)'} should have inputs [X, weight, bias] and one output; it has inputs [${node.input.join(', ')}]`
-    : undefined;
-  return { name, mode: 'function', scope, nodes: [node], outputNode: node, x, y, weight, bias, ...(problem ? { problem } : {}) };
+  const problem =
+    node.input.length !== 3 || !x || !weight || !bias || !y
+      ? `node ${nodeName || '(unnamed)'} should have inputs [X, weight, bias] and one output; it has inputs [${node.input.join(', ')}]`
+      : undefined;
+  return {
+    name,
+    mode: 'function',
+    scope,
+    nodes: [node],
+    outputNode: node,
+    x,
+    y,
+    weight,
+    bias,
+    ...(problem ? { problem } : {}),
+  };
 }
 
 function inlineSite(graph: GraphProto, first: NodeProto, scope: GraphScope): InjectedSite {
@@ -63,13 +75,27 @@ function inlineSite(graph: GraphProto, first: NodeProto, scope: GraphScope): Inj
   for (const n of graph.node) if (n.name) byName.set(n.name, n);
   // A site name may itself contain `/sge/`: the right split is the one whose `<site>/sge` node exists.
   const candidates: string[] = [];
-  for (let at = firstName.indexOf('/sge/'); at >= 0; at = firstName.indexOf('/sge/', at + 1)) candidates.push(firstName.slice(0, at));
+  for (let at = firstName.indexOf('/sge/'); at >= 0; at = firstName.indexOf('/sge/', at + 1))
+    candidates.push(firstName.slice(0, at));
   const name = candidates.find((c) => byName.has(sgeNodeName(c))) ?? candidates[candidates.length - 1] ?? firstName;
   const prefix = sgePrefix(name);
   const nodes = graph.node.filter((n) => n.name === sgeNodeName(name) || (n.name?.startsWith(prefix) ?? false));
   const outputNode = byName.get(sgeNodeName(name));
-  const base = { name, mode: 'inline' as const, scope, nodes, x: first.input[0] ?? '', weight: sgeWeightName(name), bias: sgeBiasName(name) };
-  if (!outputNode) return { ...base, y: '', problem: `inline SGE starting at node '${firstName}' has no final node named '${name}/sge'` };
+  const base = {
+    name,
+    mode: 'inline' as const,
+    scope,
+    nodes,
+    x: first.input[0] ?? '',
+    weight: sgeWeightName(name),
+    bias: sgeBiasName(name),
+  };
+  if (!outputNode)
+    return {
+      ...base,
+      y: '',
+      problem: `inline SGE starting at node '${firstName}' has no final node named '${name}/sge'`,
+    };
   const y = outputNode.output[0] ?? '';
   return { ...base, outputNode, y, ...(!base.x ? { problem: `node '${firstName}' has no input 0 (X)` } : {}) };
 }

@@ -60,19 +60,31 @@ export function buildSgeNodes(options: SgeNodesOptions): SgeNodes {
     throw new TypeError(`buildSgeNodes: ${groups} groups do not divide ${channels} channels`);
   }
   if (shape) {
-    if (shape.length < 3) throw new TypeError(`buildSgeNodes: X's shape must be [N, C, ...spatial], got rank ${shape.length}`);
+    if (shape.length < 3)
+      throw new TypeError(`buildSgeNodes: X's shape must be [N, C, ...spatial], got rank ${shape.length}`);
     if (typeof shape[1] === 'number' && shape[1] !== channels) {
       throw new TypeError(`buildSgeNodes: shape says ${shape[1]} channels, channels says ${channels}`);
     }
   }
   const b = new OpBuilder({
-    opset: options.opset, prefix: options.prefix, constants: 'initializer',
+    opset: options.opset,
+    prefix: options.prefix,
+    constants: 'initializer',
     ...(options.freshName ? { freshName: options.freshName } : {}),
   });
-  emitSgeBody(b, {
-    x: options.x, weight: options.weight, bias: options.bias, y: options.y, elemType: options.elemType,
-    lastNodeName: options.prefix, firstDocString: SGE_INLINE_MARKER,
-  }, { channels, groups, ...(shape ? { spatial: shape.slice(2) } : {}) });
+  emitSgeBody(
+    b,
+    {
+      x: options.x,
+      weight: options.weight,
+      bias: options.bias,
+      y: options.y,
+      elemType: options.elemType,
+      lastNodeName: options.prefix,
+      firstDocString: SGE_INLINE_MARKER,
+    },
+    { channels, groups, ...(shape ? { spatial: shape.slice(2) } : {}) },
+  );
   return { nodes: b.nodes, initializers: b.initializers };
 }
 

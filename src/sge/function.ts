@@ -22,8 +22,13 @@ export function buildSgeFunction(opset: number, elemType: FloatElemType): Functi
   const b = new OpBuilder({ opset, constants: 'node' });
   emitSgeBody(b, { x: 'X', weight: 'weight', bias: 'bias', y: 'Y', elemType }, {});
   return makeFunction({
-    name: sgeOpFor(elemType), domain: SGE_DOMAIN, input: ['X', 'weight', 'bias'], output: ['Y'],
-    node: b.nodes, opset_import: [makeOpset('', opset)],
-    doc_string: 'Spatial Group-wise Enhance (arXiv 1905.09646): G = length of weight; unbiased std, eps 1e-5 after the square root.',
+    name: sgeOpFor(elemType),
+    domain: SGE_DOMAIN,
+    input: ['X', 'weight', 'bias'],
+    output: ['Y'],
+    node: b.nodes,
+    opset_import: [makeOpset('', opset)],
+    doc_string:
+      'Spatial Group-wise Enhance (arXiv 1905.09646): G = length of weight; unbiased std, eps 1e-5 after the square root.',
   });
 }

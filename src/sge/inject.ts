@@ -16,7 +16,13 @@ import type { ShapeDim } from '../graph/shapes.js';
 import { FLOAT16_MAX, toFloat16Bits } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
 import {
-  SGE_DOMAIN, SGE_DOMAIN_VERSION, SUPPORTED_ELEM_TYPES, sgeNodeName, sgeOpFor, sgeWeightName, sgeBiasName,
+  SGE_DOMAIN,
+  SGE_DOMAIN_VERSION,
+  SUPPORTED_ELEM_TYPES,
+  sgeNodeName,
+  sgeOpFor,
+  sgeWeightName,
+  sgeBiasName,
 } from './conventions.js';
 import { buildSgeNodes } from './expansion.js';
 import { buildSgeFunction } from './function.js';
@@ -82,7 +88,10 @@ function divisors(n: number): number[] {
 
 function checkGroups(groups: number): void {
   if (!Number.isInteger(groups) || groups < 1) {
-    throw new UsageError(`--groups must be a positive whole number, got ${groups}`, 'the paper uses 64; it must divide each site\'s channel count');
+    throw new UsageError(
+      `--groups must be a positive whole number, got ${groups}`,
+      "the paper uses 64; it must divide each site's channel count",
+    );
   }
 }
 
@@ -90,7 +99,10 @@ function checkGroups(groups: number): void {
 export function resolveGroups(groups: number | undefined, params: SgeParamsFile | undefined): number {
   if (groups !== undefined) checkGroups(groups);
   if (groups !== undefined && params?.groups !== undefined && params.groups !== groups) {
-    throw new UsageError(`--groups ${groups} contradicts the params file's groups ${params.groups}${params.source ? ` (${params.source})` : ''}`, 'drop --groups, or use a params file made for that G');
+    throw new UsageError(
+      `--groups ${groups} contradicts the params file's groups ${params.groups}${params.source ? ` (${params.source})` : ''}`,
+      'drop --groups, or use a params file made for that G',
+    );
   }
   const g = groups ?? params?.groups ?? DEFAULT_GROUPS;
   checkGroups(g);
@@ -99,11 +111,16 @@ export function resolveGroups(groups: number | undefined, params: SgeParamsFile 
 
 const dimOut = (d: ShapeDim): number | string | null => (d === undefined ? null : d);
 // One problem per line, so a refusal over many sites stays readable (and a few lines long).
-const listSome = (items: string[]): string => items.slice(0, 8).map((p) => `\n  - ${p}`).join('') + (items.length > 8 ? `\n  - … (${items.length} in all)` : '');
+const listSome = (items: string[]): string =>
+  items
+    .slice(0, 8)
+    .map((p) => `\n  - ${p}`)
+    .join('') + (items.length > 8 ? `\n  - … (${items.length} in all)` : '');
 
 /** The way out of each kind of refusal, said once however many sites have it. */
 const HINTS = {
-  groups: 'choose --groups that divides every site\'s channel count (`sge-inject list MODEL --groups N` shows which do), or narrow --after',
+  groups:
+    "choose --groups that divides every site's channel count (`sge-inject list MODEL --groups N` shows which do), or narrow --after",
   params: 'give every selected site G weights and G biases in the params file, or narrow --after / add --exclude',
   elemType: 'SGE works on float32 and float16 activations: convert the model, or leave the site out with --exclude',
   spatial: 'leave the site out with --exclude, or choose a layer with a larger feature map',
@@ -129,7 +146,10 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
 
   const problems: string[] = [];
   const hints = new Set<string>();
-  const problem = (text: string, hint: keyof typeof HINTS): void => { problems.push(text); hints.add(HINTS[hint]); };
+  const problem = (text: string, hint: keyof typeof HINTS): void => {
+    problems.push(text);
+    hints.add(HINTS[hint]);
+  };
   const warnings: string[] = [];
   for (const s of sites) {
     if (s.existing && !options.force) {
@@ -137,34 +157,57 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
       continue;
     }
     if (s.channels === undefined) {
-      problem(`site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`, 'channels');
+      problem(
+        `site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`,
+        'channels',
+      );
       continue;
     }
-    if (groups > s.channels) problem(`site '${s.name}' has ${s.channels} channels, fewer than groups ${groups} (valid: ${divisors(s.channels).join(', ')})`, 'groups');
-    else if (s.channels % groups !== 0) problem(`groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`, 'groups');
+    if (groups > s.channels)
+      problem(
+        `site '${s.name}' has ${s.channels} channels, fewer than groups ${groups} (valid: ${divisors(s.channels).join(', ')})`,
+        'groups',
+      );
+    else if (s.channels % groups !== 0)
+      problem(
+        `groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`,
+        'groups',
+      );
     if (s.elemType !== undefined && !SUPPORTED_ELEM_TYPES.has(s.elemType)) {
-      problem(`site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`, 'elemType');
+      problem(
+        `site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`,
+        'elemType',
+      );
     }
     if (s.spatial && s.spatial.length === 0) problem(`site '${s.name}' has no spatial dims`, 'spatial');
     if (s.spatial && s.spatial.length > 0 && s.spatial.every((d) => d === 1)) {
-      problem(`site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`, 'spatial');
+      problem(
+        `site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`,
+        'spatial',
+      );
     } else if (s.spatial && s.spatial.some((d) => typeof d !== 'number')) {
-      if (s.spatial.every((d) => typeof d !== 'number' || d === 1)) warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
+      if (s.spatial.every((d) => typeof d !== 'number' || d === 1))
+        warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
     } else if (!s.spatial) {
       warnings.push(`site '${s.name}': spatial shape unknown; a 1×1 map at run time gives NaN`);
     }
   }
   const params = resolveParams(sites, groups, options.params, warnings, (text) => problem(text, 'params'));
   if (problems.length > 0) {
-    throw new InputError(problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE:${listSome(problems)}`,
-      [...hints].join('; '));
+    throw new InputError(
+      problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE:${listSome(problems)}`,
+      [...hints].join('; '),
+    );
   }
 
   // Checks passed: from here on the model changes.
   const replaced = new Set<string>();
   if (options.force) {
     const names = new Set(sites.filter((s) => s.existing).map((s) => s.existing!.name));
-    if (names.size) { stripSge(model, (site) => names.has(site.name)); for (const n of names) replaced.add(n); }
+    if (names.size) {
+      stripSge(model, (site) => names.has(site.name));
+      for (const n of names) replaced.add(n);
+    }
   }
   const authority = new NameAuthority(model);
   const before = countModel(model);
@@ -174,50 +217,94 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     const elemType = s.elemType ?? DataType.FLOAT;
     elemTypesUsed.add(elemType);
     const p = params.get(s.name)!;
-    const weightName = sgeWeightName(s.name), biasName = sgeBiasName(s.name);
+    const weightName = sgeWeightName(s.name),
+      biasName = sgeBiasName(s.name);
     for (const n of [weightName, biasName]) {
-      if (authority.has(n)) throw new InputError(`name '${n}' is already used in the model`, 'rename that tensor, or strip the old SGE first');
+      if (authority.has(n))
+        throw new InputError(
+          `name '${n}' is already used in the model`,
+          'rename that tensor, or strip the old SGE first',
+        );
       authority.reserve(n);
     }
     const initializers = [paramTensor(weightName, p.weight, elemType), paramTensor(biasName, p.bias, elemType)];
     const node = s.node;
-    spliceAfterOutput(s.scope.graph, node, 0, authority, (x, y) => {
-      if (mode === 'function') {
-        const n = makeNode({
-          op_type: sgeOpFor(elemType), domain: SGE_DOMAIN, name: authority.fresh(sgeNodeName(s.name)),
-          input: [x, weightName, biasName], output: [y],
+    spliceAfterOutput(
+      s.scope.graph,
+      node,
+      0,
+      authority,
+      (x, y) => {
+        if (mode === 'function') {
+          const n = makeNode({
+            op_type: sgeOpFor(elemType),
+            domain: SGE_DOMAIN,
+            name: authority.fresh(sgeNodeName(s.name)),
+            input: [x, weightName, biasName],
+            output: [y],
+          });
+          return { nodes: [n], initializers };
+        }
+        const built = buildSgeNodes({
+          opset,
+          elemType: elemType as FloatElemType,
+          x,
+          y,
+          weight: weightName,
+          bias: biasName,
+          prefix: sgeNodeName(s.name),
+          channels: s.channels!,
+          groups,
+          shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
+          freshName: (base: string) => authority.fresh(base),
         });
-        return { nodes: [n], initializers };
-      }
-      const built = buildSgeNodes({
-        opset, elemType: elemType as FloatElemType, x, y, weight: weightName, bias: biasName, prefix: sgeNodeName(s.name),
-        channels: s.channels!, groups, shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
-        freshName: (base: string) => authority.fresh(base),
-      });
-      return { nodes: built.nodes, initializers: [...initializers, ...built.initializers] };
-    }, `${s.output}/pre_sge`);
+        return { nodes: built.nodes, initializers: [...initializers, ...built.initializers] };
+      },
+      `${s.output}/pre_sge`,
+    );
     reports.push({
-      name: s.name, opType: s.opType, graph: s.scope.path, channels: s.channels!, spatial: s.spatial ? s.spatial.map(dimOut) : null,
-      groups, elemType: elemType === DataType.FLOAT16 ? 'float16' : 'float32', mode, replaced: replaced.has(s.name),
+      name: s.name,
+      opType: s.opType,
+      graph: s.scope.path,
+      channels: s.channels!,
+      spatial: s.spatial ? s.spatial.map(dimOut) : null,
+      groups,
+      elemType: elemType === DataType.FLOAT16 ? 'float16' : 'float32',
+      mode,
+      replaced: replaced.has(s.name),
     });
   }
   const functionsAdded: string[] = [];
   const opsetImportsAdded: string[] = [];
   let ir: InjectReport['irVersion'];
   if (mode === 'function') {
-    for (const t of elemTypesUsed) if (addFunction(model, buildSgeFunction(opset, t as FloatElemType))) functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);
-    if (addOpsetImport(model, SGE_DOMAIN, SGE_DOMAIN_VERSION)) opsetImportsAdded.push(`${SGE_DOMAIN}:${SGE_DOMAIN_VERSION}`);
+    for (const t of elemTypesUsed)
+      if (addFunction(model, buildSgeFunction(opset, t as FloatElemType)))
+        functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);
+    if (addOpsetImport(model, SGE_DOMAIN, SGE_DOMAIN_VERSION))
+      opsetImportsAdded.push(`${SGE_DOMAIN}:${SGE_DOMAIN_VERSION}`);
     const from = raiseIrVersion(model, FUNCTION_MIN_IR);
     if (from !== undefined) {
       ir = { from, to: irVersion(model) };
-      warnings.push(`IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`);
+      warnings.push(
+        `IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`,
+      );
     }
   }
   for (const scope of graphScopes(model)) topologicalSort(scope.graph);
   const after = countModel(model);
   return {
-    sites: reports, groups, mode, nodesAdded: after.nodes - before.nodes, initializersAdded: after.initializers - before.initializers,
-    parametersAdded: after.parameters - before.parameters, functionsAdded, opsetImportsAdded, irVersion: ir, opset, warnings,
+    sites: reports,
+    groups,
+    mode,
+    nodesAdded: after.nodes - before.nodes,
+    initializersAdded: after.initializers - before.initializers,
+    parametersAdded: after.parameters - before.parameters,
+    functionsAdded,
+    opsetImportsAdded,
+    irVersion: ir,
+    opset,
+    warnings,
   };
 }
 
@@ -233,8 +320,11 @@ function checkAcyclic(index: ModelIndex): void {
     } catch (err) {
       if (!(err instanceof GraphCycleError)) throw err;
       const where = scope.path === 'main' ? 'graph' : `subgraph ${scope.path}`;
-      throw new InputError(`the model's ${where} cannot be ordered: ${err.message.replace(/^the graph has/, 'it has')} (or two nodes produce the same tensor)`,
-        'the model is not valid ONNX (onnx.checker rejects it): re-export it', { cause: err });
+      throw new InputError(
+        `the model's ${where} cannot be ordered: ${err.message.replace(/^the graph has/, 'it has')} (or two nodes produce the same tensor)`,
+        'the model is not valid ONNX (onnx.checker rejects it): re-export it',
+        { cause: err },
+      );
     }
   }
 }
@@ -251,34 +341,60 @@ function paramTensor(name: string, values: ArrayLike<number>, elemType: number):
   return makeTensor(name, [values.length], Float32Array.from(Array.from(values)));
 }
 
-interface SiteParams { weight: ArrayLike<number>; bias: ArrayLike<number> }
+interface SiteParams {
+  weight: ArrayLike<number>;
+  bias: ArrayLike<number>;
+}
 
-function resolveParams(sites: readonly SiteCandidate[], groups: number, file: SgeParamsFile | undefined, warnings: string[], problem: (text: string) => void): Map<string, SiteParams> {
+function resolveParams(
+  sites: readonly SiteCandidate[],
+  groups: number,
+  file: SgeParamsFile | undefined,
+  warnings: string[],
+  problem: (text: string) => void,
+): Map<string, SiteParams> {
   const out = new Map<string, SiteParams>();
   if (!file) {
-    for (const s of sites) out.set(s.name, { weight: new Float32Array(groups).fill(0), bias: new Float32Array(groups).fill(1) });
+    for (const s of sites)
+      out.set(s.name, { weight: new Float32Array(groups).fill(0), bias: new Float32Array(groups).fill(1) });
     return out;
   }
   const selected = new Set(sites.map((s) => s.name));
   for (const s of sites) {
     const p = file.sites.get(s.name);
-    if (!p) { problem(`the params file ${file.source ?? ''}${file.source ? ' ' : ''}has no entry for site '${s.name}'`); continue; }
-    for (const [what, arr] of [['weight', p.weight], ['bias', p.bias]] as const) {
-      if (arr.length !== groups) problem(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
+    if (!p) {
+      problem(`the params file ${file.source ?? ''}${file.source ? ' ' : ''}has no entry for site '${s.name}'`);
+      continue;
+    }
+    for (const [what, arr] of [
+      ['weight', p.weight],
+      ['bias', p.bias],
+    ] as const) {
+      if (arr.length !== groups)
+        problem(`params for site '${s.name}': ${what} has ${arr.length} values, expected groups = ${groups}`);
       const bad = Array.from(arr).findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) problem(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
+      if (bad >= 0)
+        problem(`params for site '${s.name}': ${what}[${bad}] is ${Array.from(arr)[bad]}, not a finite number`);
       const big = s.elemType === DataType.FLOAT16 ? Array.from(arr).findIndex((v) => Math.abs(v) > FLOAT16_MAX) : -1;
-      if (big >= 0) problem(`params for site '${s.name}': ${what}[${big}] = ${Array.from(arr)[big]} does not fit the site's float16 type (max ${FLOAT16_MAX})`);
+      if (big >= 0)
+        problem(
+          `params for site '${s.name}': ${what}[${big}] = ${Array.from(arr)[big]} does not fit the site's float16 type (max ${FLOAT16_MAX})`,
+        );
     }
     out.set(s.name, p);
   }
   const unused = [...file.sites.keys()].filter((k) => !selected.has(k));
-  if (unused.length) warnings.push(`the params file has entries for sites not selected: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', …' : ''}`);
+  if (unused.length)
+    warnings.push(
+      `the params file has entries for sites not selected: ${unused.slice(0, 8).join(', ')}${unused.length > 8 ? ', …' : ''}`,
+    );
   return out;
 }
 
 function countModel(model: ModelProto): { nodes: number; initializers: number; parameters: number } {
-  let nodes = 0, initializers = 0, parameters = 0;
+  let nodes = 0,
+    initializers = 0,
+    parameters = 0;
   for (const scope of graphScopes(model)) {
     nodes += scope.graph.node.length;
     initializers += scope.graph.initializer.length;

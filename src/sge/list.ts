@@ -42,14 +42,19 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
   const exclude = (options.exclude ?? []).map(compilePattern);
   const rows = describeCandidates(model, options.opTypes ?? ['Conv']).map((c): ListRow => {
     const names = selectableNames(c.node);
-    const picked = (include.length === 0 || include.some((p) => names.some((n) => p.test(n))))
-      && !exclude.some((p) => names.some((n) => p.test(n)));
+    const picked =
+      (include.length === 0 || include.some((p) => names.some((n) => p.test(n)))) &&
+      !exclude.some((p) => names.some((n) => p.test(n)));
     return {
-      name: c.name, opType: c.opType, graph: c.scope.path, output: c.output,
+      name: c.name,
+      opType: c.opType,
+      graph: c.scope.path,
+      output: c.output,
       channels: c.channels ?? null,
       spatial: c.spatial ? c.spatial.map((d) => (d === undefined ? null : d)) : null,
       divisible: c.channels === undefined ? null : c.channels % groups === 0 && groups <= c.channels,
-      selected: picked, sge: c.existing?.mode ?? null,
+      selected: picked,
+      sge: c.existing?.mode ?? null,
     };
   });
   return { groups, rows };

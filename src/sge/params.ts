@@ -25,8 +25,9 @@ export interface SgeParamsFile {
   readonly source?: string;
 }
 
-const FORMAT_HINT = 'expected JSON {"groups": G, "params": {"<site>": {"weight": [G numbers], "bias": [G numbers]}}} '
-  + 'or safetensors with F32 tensors "<site>.weight" and "<site>.bias" of shape [G] or [1, G, 1, 1]';
+const FORMAT_HINT =
+  'expected JSON {"groups": G, "params": {"<site>": {"weight": [G numbers], "bias": [G numbers]}}} ' +
+  'or safetensors with F32 tensors "<site>.weight" and "<site>.bias" of shape [G] or [1, G, 1, 1]';
 /** The safetensors reference implementation refuses headers above 100 MiB; so do we. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -72,7 +73,7 @@ function parseJson(bytes: Uint8Array, source: string): SgeParamsFile {
     throw new InputError(
       `${source} is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
       nonFinite
-        ? 'it holds NaN or Infinity, which JSON does not allow (Python\'s json.dump writes them); every parameter must be finite'
+        ? "it holds NaN or Infinity, which JSON does not allow (Python's json.dump writes them); every parameter must be finite"
         : FORMAT_HINT,
     );
   }
@@ -82,7 +83,8 @@ function parseJson(bytes: Uint8Array, source: string): SgeParamsFile {
   const declared = doc['groups'] === undefined ? undefined : checkGroups(doc['groups'], source, '"groups"');
   const sites = new Map<string, SiteParams>();
   for (const [site, entry] of Object.entries(doc['params'])) {
-    if (!isObject(entry)) throw new InputError(`${source}: params["${site}"] is not an object with "weight" and "bias"`, FORMAT_HINT);
+    if (!isObject(entry))
+      throw new InputError(`${source}: params["${site}"] is not an object with "weight" and "bias"`, FORMAT_HINT);
     sites.set(site, {
       weight: jsonNumbers(entry['weight'], source, site, 'weight'),
       bias: jsonNumbers(entry['bias'], source, site, 'bias'),
@@ -102,15 +104,20 @@ function checkGroups(v: unknown, source: string, what: string, fromString = fals
 
 function jsonNumbers(v: unknown, source: string, site: string, field: 'weight' | 'bias'): Float64Array {
   if (!Array.isArray(v)) {
-    throw new InputError(`${source}: params["${site}"].${field} is ${v === undefined ? 'missing' : 'not an array'}`, FORMAT_HINT);
+    throw new InputError(
+      `${source}: params["${site}"].${field} is ${v === undefined ? 'missing' : 'not an array'}`,
+      FORMAT_HINT,
+    );
   }
   const out = new Float64Array(v.length);
   v.forEach((x: unknown, i) => {
     if (typeof x !== 'number' || !Number.isFinite(x)) {
       // JSON.stringify would print Infinity (from 1e999) and NaN as null: show numbers as they are.
       const shown = typeof x === 'number' ? String(x) : JSON.stringify(x);
-      throw new InputError(`${source}: params["${site}"].${field}[${i}] is ${shown}, not a finite number`,
-        'every SGE parameter must be a finite number');
+      throw new InputError(
+        `${source}: params["${site}"].${field}[${i}] is ${shown}, not a finite number`,
+        'every SGE parameter must be a finite number',
+      );
     }
     out[i] = x;
   });
@@ -122,20 +129,31 @@ function jsonNumbers(v: unknown, source: string, site: string, field: 'weight' |
 function checkFiniteInFloat32(values: Float64Array, source: string, what: string): void {
   const i = values.findIndex((x) => !Number.isFinite(Math.fround(x)));
   if (i >= 0) {
-    throw new InputError(`${source}: ${what}[${i}] = ${values[i]} overflows float32`, 'every SGE parameter must be a finite float32 value');
+    throw new InputError(
+      `${source}: ${what}[${i}] = ${values[i]} overflows float32`,
+      'every SGE parameter must be a finite float32 value',
+    );
   }
 }
 
-interface SafetensorsEntry { dtype: unknown; shape: unknown; data_offsets: unknown }
+interface SafetensorsEntry {
+  dtype: unknown;
+  shape: unknown;
+  data_offsets: unknown;
+}
 
 function parseSafetensors(bytes: Uint8Array, source: string): SgeParamsFile {
   const hint = 'the safetensors file is damaged or not safetensors; ' + FORMAT_HINT;
   if (bytes.length < 8) throw new InputError(`${source} is too short to be safetensors (${bytes.length} bytes)`, hint);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw new InputError(`${source}: the safetensors header length (${headerLength} bytes) runs beyond the file (${bytes.length - 8} bytes after it)`, hint);
+    throw new InputError(
+      `${source}: the safetensors header length (${headerLength} bytes) runs beyond the file (${bytes.length - 8} bytes after it)`,
+      hint,
+    );
   }
-  if (headerLength > BigInt(MAX_HEADER)) throw new InputError(`${source}: safetensors header of ${headerLength} bytes is implausibly large`, hint);
+  if (headerLength > BigInt(MAX_HEADER))
+    throw new InputError(`${source}: safetensors header of ${headerLength} bytes is implausibly large`, hint);
   const n = Number(headerLength);
   const data = bytes.subarray(8 + n);
   let header: unknown;
@@ -153,7 +171,8 @@ function parseSafetensors(bytes: Uint8Array, source: string): SgeParamsFile {
   const order: string[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (isObject(entry) && entry['groups'] !== undefined) declared = checkGroups(entry['groups'], source, '__metadata__.groups', true);
+      if (isObject(entry) && entry['groups'] !== undefined)
+        declared = checkGroups(entry['groups'], source, '__metadata__.groups', true);
       continue;
     }
     const m = /^(.*)\.(weight|bias)$/s.exec(name);
@@ -170,7 +189,10 @@ function parseSafetensors(bytes: Uint8Array, source: string): SgeParamsFile {
     const weight = weights.get(site);
     const bias = biases.get(site);
     if (!weight || !bias) {
-      throw new InputError(`${source}: site "${site}" has a ${weight ? 'weight' : 'bias'} but no ${weight ? 'bias' : 'weight'}`, FORMAT_HINT);
+      throw new InputError(
+        `${source}: site "${site}" has a ${weight ? 'weight' : 'bias'} but no ${weight ? 'bias' : 'weight'}`,
+        FORMAT_HINT,
+      );
     }
     sites.set(site, { weight, bias });
   }
@@ -181,24 +203,37 @@ function safetensorsValues(name: string, entry: unknown, data: Uint8Array, sourc
   if (!isObject(entry)) throw new InputError(`${source}: header entry "${name}" is not an object`, FORMAT_HINT);
   const { dtype, shape, data_offsets: offsets } = entry as unknown as SafetensorsEntry;
   if (dtype !== 'F32') {
-    throw new InputError(`${source}: tensor "${name}" has dtype ${JSON.stringify(dtype)}, not F32`,
-      'save SGE parameters as float32 (e.g. tensor.float() before safetensors save_file)');
+    throw new InputError(
+      `${source}: tensor "${name}" has dtype ${JSON.stringify(dtype)}, not F32`,
+      'save SGE parameters as float32 (e.g. tensor.float() before safetensors save_file)',
+    );
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     throw new InputError(`${source}: tensor "${name}" has no valid shape`, FORMAT_HINT);
   }
   const dims = shape as number[];
-  const g = dims.length === 1 ? dims[0]! : dims.length === 4 && dims[0] === 1 && dims[2] === 1 && dims[3] === 1 ? dims[1]! : -1;
-  if (g < 0) throw new InputError(`${source}: tensor "${name}" has shape [${dims.join(', ')}], not [G] or [1, G, 1, 1]`, FORMAT_HINT);
+  const g =
+    dims.length === 1 ? dims[0]! : dims.length === 4 && dims[0] === 1 && dims[2] === 1 && dims[3] === 1 ? dims[1]! : -1;
+  if (g < 0)
+    throw new InputError(
+      `${source}: tensor "${name}" has shape [${dims.join(', ')}], not [G] or [1, G, 1, 1]`,
+      FORMAT_HINT,
+    );
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
     throw new InputError(`${source}: tensor "${name}" has no valid data_offsets`, FORMAT_HINT);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin || end > data.length) {
-    throw new InputError(`${source}: tensor "${name}" data_offsets [${begin}, ${end}] fall outside the ${data.length} data bytes`, FORMAT_HINT);
+    throw new InputError(
+      `${source}: tensor "${name}" data_offsets [${begin}, ${end}] fall outside the ${data.length} data bytes`,
+      FORMAT_HINT,
+    );
   }
   if (end - begin !== g * 4) {
-    throw new InputError(`${source}: tensor "${name}" has ${end - begin} data bytes for ${g} F32 values (${g * 4} expected)`, FORMAT_HINT);
+    throw new InputError(
+      `${source}: tensor "${name}" has ${end - begin} data bytes for ${g} F32 values (${g * 4} expected)`,
+      FORMAT_HINT,
+    );
   }
   const view = new DataView(data.buffer, data.byteOffset + begin, end - begin);
   const out = new Float64Array(g);
@@ -213,12 +248,20 @@ function safetensorsValues(name: string, entry: unknown, data: Uint8Array, sourc
 }
 
 /** Checks that every length agrees (with each other and with the declared groups) and returns the file. */
-function finish(format: SgeParamsFile['format'], sites: Map<string, SiteParams>, declared: number | undefined, source: string): SgeParamsFile {
+function finish(
+  format: SgeParamsFile['format'],
+  sites: Map<string, SiteParams>,
+  declared: number | undefined,
+  source: string,
+): SgeParamsFile {
   if (sites.size === 0) throw new InputError(`${source} holds no site parameters`, FORMAT_HINT);
   let g = declared;
   let from = declared !== undefined ? 'the declared groups' : '';
   for (const [site, p] of sites) {
-    for (const [field, values] of [['weight', p.weight], ['bias', p.bias]] as const) {
+    for (const [field, values] of [
+      ['weight', p.weight],
+      ['bias', p.bias],
+    ] as const) {
       if (values.length === 0) throw new InputError(`${source}: site "${site}" has an empty ${field}`, FORMAT_HINT);
       if (g === undefined) {
         g = values.length;

@@ -19,9 +19,13 @@ export const SGE_EPS = 1e-5;
  * @throws TypeError when the shape, the data length or the parameter lengths disagree.
  */
 export function referenceSge(
-  x: ArrayLike<number>, shape: readonly number[], weight: ArrayLike<number>, bias: ArrayLike<number>,
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number>,
 ): Float64Array {
-  if (shape.length < 3) throw new TypeError(`referenceSge: shape must be [N, C, ...spatial] (rank ≥ 3), got [${shape.join(', ')}]`);
+  if (shape.length < 3)
+    throw new TypeError(`referenceSge: shape must be [N, C, ...spatial] (rank ≥ 3), got [${shape.join(', ')}]`);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new TypeError(`referenceSge: dims must be non-negative integers, got [${shape.join(', ')}]`);
   }
@@ -30,7 +34,8 @@ export function referenceSge(
   const g = weight.length;
   if (bias.length !== g) throw new TypeError(`referenceSge: weight has ${g} values but bias has ${bias.length}`);
   if (g === 0 || c % g !== 0) throw new TypeError(`referenceSge: ${g} groups do not divide ${c} channels`);
-  if (x.length !== n * c * s) throw new TypeError(`referenceSge: x has ${x.length} values, shape [${shape.join(', ')}] needs ${n * c * s}`);
+  if (x.length !== n * c * s)
+    throw new TypeError(`referenceSge: x has ${x.length} values, shape [${shape.join(', ')}] needs ${n * c * s}`);
 
   const k = c / g;
   const y = new Float64Array(x.length);

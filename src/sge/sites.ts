@@ -36,7 +36,11 @@ export function siteName(node: NodeProto): string {
 }
 
 /** Describes every node of the given op types (default domain) as a site candidate. */
-export function describeCandidates(model: ModelProto, opTypes: readonly string[], index = new ModelIndex(model)): SiteCandidate[] {
+export function describeCandidates(
+  model: ModelProto,
+  opTypes: readonly string[],
+  index = new ModelIndex(model),
+): SiteCandidate[] {
   const shapes = inferModelShapes(index);
   const injected = new Map(findInjectedSites(model).map((s) => [s.x, s] as const));
   const wanted = new Set(opTypes);
@@ -55,8 +59,15 @@ export function describeCandidates(model: ModelProto, opTypes: readonly string[]
       const xInfo = shapes.get(node.input[0] ?? '');
       const elemType = info?.elemType ?? xInfo?.elemType;
       out.push({
-        name: siteName(node), node, scope, output, opType: node.op_type ?? '', channels,
-        spatial: info?.shape ? info.shape.slice(2) : undefined, elemType, existing,
+        name: siteName(node),
+        node,
+        scope,
+        output,
+        opType: node.op_type ?? '',
+        channels,
+        spatial: info?.shape ? info.shape.slice(2) : undefined,
+        elemType,
+        existing,
       });
     }
   }
@@ -76,10 +87,17 @@ export interface SiteSelection {
  * The candidates the selection picks. A pattern that matches nothing, or only nodes of other op types,
  * is a UsageError that names the nearest names and the way to see them all.
  */
-export function selectSites(model: ModelProto, selection: SiteSelection, candidates: readonly SiteCandidate[]): SiteCandidate[] {
+export function selectSites(
+  model: ModelProto,
+  selection: SiteSelection,
+  candidates: readonly SiteCandidate[],
+): SiteCandidate[] {
   const opTypes = selection.opTypes ?? ['Conv'];
   if (selection.after.length === 0) {
-    throw new UsageError('no site chosen', "give --after PATTERN, e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions");
+    throw new UsageError(
+      'no site chosen',
+      "give --after PATTERN, e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions",
+    );
   }
   const include = selection.after.map(compilePattern);
   const exclude = (selection.exclude ?? []).map(compilePattern);
@@ -107,7 +125,10 @@ export function selectSites(model: ModelProto, selection: SiteSelection, candida
     return !exclude.some((p) => names.some((n) => p.test(n)));
   });
   if (chosen.length === 0) {
-    throw new UsageError('every node the patterns match is removed by --exclude', 'loosen --exclude, or check with `sge-inject list MODEL`');
+    throw new UsageError(
+      'every node the patterns match is removed by --exclude',
+      'loosen --exclude, or check with `sge-inject list MODEL`',
+    );
   }
   return chosen;
 }

@@ -33,8 +33,12 @@ export function stripSge(model: ModelProto, filter: (site: InjectedSite) => bool
     // x carried the conv output under a fresh name; give it back its original name everywhere.
     for (const { graph } of graphScopes(model)) {
       for (const n of graph.node) {
-        n.input.forEach((s, i) => { if (s === site.x) n.input[i] = site.y; });
-        n.output.forEach((s, i) => { if (s === site.x) n.output[i] = site.y; });
+        n.input.forEach((s, i) => {
+          if (s === site.x) n.input[i] = site.y;
+        });
+        n.output.forEach((s, i) => {
+          if (s === site.x) n.output[i] = site.y;
+        });
       }
       graph.value_info = graph.value_info.filter((v) => v.name !== site.x);
     }

@@ -46,7 +46,10 @@ export function numberToFloat16Bits(value: number): number {
   if (e > 15) return sign | 0x7c00;
   let m = roundHalfEven(a * 2 ** (10 - e)); // in [1024, 2048]
   let be = e + 15;
-  if (m === 2048) { m = 1024; be += 1; }
+  if (m === 2048) {
+    m = 1024;
+    be += 1;
+  }
   if (be >= 0x1f) return sign | 0x7c00;
   return sign | (be << 10) | (m - 1024);
 }

@@ -11,7 +11,10 @@ export type FloatElemType = typeof DataType.FLOAT | typeof DataType.FLOAT16;
  * type (float16: to nearest, ties to even). `dims` defaults to [values.length].
  */
 export function makeFloatTensor(
-  name: string, values: ArrayLike<number>, elemType: FloatElemType = DataType.FLOAT, dims?: number[],
+  name: string,
+  values: ArrayLike<number>,
+  elemType: FloatElemType = DataType.FLOAT,
+  dims?: number[],
 ): TensorProto {
   const shape = dims ?? [values.length];
   if (elemType === DataType.FLOAT16) return makeTensor(name, shape, toFloat16Bits(values), DataType.FLOAT16);

@@ -39,7 +39,12 @@ function has(t: TensorProto, field: keyof TensorProto): boolean {
  * Copies little-endian bytes into a fresh, aligned typed array (raw_data is often a view at an odd
  * offset of the model's bytes, so it cannot be viewed as floats in place).
  */
-function readRaw(raw: Uint8Array, dataType: number, count: number, t: TensorProto): Float32Array | Float64Array | Uint16Array {
+function readRaw(
+  raw: Uint8Array,
+  dataType: number,
+  count: number,
+  t: TensorProto,
+): Float32Array | Float64Array | Uint16Array {
   const size = BYTES[dataType]!;
   if (raw.byteLength !== count * size) {
     throw new InputError(
@@ -47,16 +52,24 @@ function readRaw(raw: Uint8Array, dataType: number, count: number, t: TensorProt
       'the model file is damaged or was written by a faulty exporter',
     );
   }
-  const out = dataType === DataType.FLOAT ? new Float32Array(count)
-    : dataType === DataType.DOUBLE ? new Float64Array(count) : new Uint16Array(count);
+  const out =
+    dataType === DataType.FLOAT
+      ? new Float32Array(count)
+      : dataType === DataType.DOUBLE
+        ? new Float64Array(count)
+        : new Uint16Array(count);
   if (LITTLE_ENDIAN) {
     new Uint8Array(out.buffer).set(raw);
     return out;
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   for (let i = 0; i < count; i++) {
-    out[i] = dataType === DataType.FLOAT ? view.getFloat32(i * 4, true)
-      : dataType === DataType.DOUBLE ? view.getFloat64(i * 8, true) : view.getUint16(i * 2, true);
+    out[i] =
+      dataType === DataType.FLOAT
+        ? view.getFloat32(i * 4, true)
+        : dataType === DataType.DOUBLE
+          ? view.getFloat64(i * 8, true)
+          : view.getUint16(i * 2, true);
   }
   return out;
 }
@@ -68,7 +81,10 @@ function readValues(t: TensorProto): { values: ArrayLike<number>; count: number 
     throw new InputError(`${describe(t)} has element type ${dataType}; only FLOAT, FLOAT16 and DOUBLE are read here`);
   }
   if (t.data_location === DataLocation.EXTERNAL) {
-    throw new InputError(`${describe(t)} is stored as external data that was not loaded`, 'load the model with its external data');
+    throw new InputError(
+      `${describe(t)} is stored as external data that was not loaded`,
+      'load the model with its external data',
+    );
   }
   const count = elementCount(t.dims);
   if (has(t, 'raw_data') && t.raw_data) {
@@ -78,7 +94,8 @@ function readValues(t: TensorProto): { values: ArrayLike<number>; count: number 
     for (let i = 0; i < count; i++) out[i] = float16BitsToNumber(raw[i]!);
     return { values: out, count };
   }
-  const field = dataType === DataType.FLOAT ? t.float_data : dataType === DataType.DOUBLE ? t.double_data : t.int32_data;
+  const field =
+    dataType === DataType.FLOAT ? t.float_data : dataType === DataType.DOUBLE ? t.double_data : t.int32_data;
   if (field.length !== count) {
     throw new InputError(
       `${describe(t)} holds ${field.length} values for dims [${tensorDims(t).join(', ')}] (${count} elements)`,

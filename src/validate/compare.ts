@@ -60,14 +60,24 @@ export interface Comparison {
  * maxAbs/maxRel stay the raw differences.
  * @throws RangeError when the lengths differ.
  */
-export function compareValues(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, allowance?: ArrayLike<number>): Comparison {
+export function compareValues(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  allowance?: ArrayLike<number>,
+): Comparison {
   if (actual.length !== expected.length || (allowance && allowance.length !== expected.length)) {
     throw new RangeError(`compareValues: ${actual.length} values against ${expected.length} expected`);
   }
-  let failures = 0, maxAbs = 0, maxRel = 0, expectedNaN = 0, unexpectedNaN = 0;
+  let failures = 0,
+    maxAbs = 0,
+    maxRel = 0,
+    expectedNaN = 0,
+    unexpectedNaN = 0;
   let firstFailure: Comparison['firstFailure'];
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     let failed: boolean;
     if (Number.isNaN(e)) {
       expectedNaN++;
@@ -92,7 +102,15 @@ export function compareValues(actual: ArrayLike<number>, expected: ArrayLike<num
       failures++;
     }
   }
-  return { count: actual.length, failures, maxAbs, maxRel, expectedNaN, unexpectedNaN, ...(firstFailure ? { firstFailure } : {}) };
+  return {
+    count: actual.length,
+    failures,
+    maxAbs,
+    maxRel,
+    expectedNaN,
+    unexpectedNaN,
+    ...(firstFailure ? { firstFailure } : {}),
+  };
 }
 
 /** True when two arrays hold the same bytes (bit-for-bit equal tensors). */

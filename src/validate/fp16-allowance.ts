@@ -35,27 +35,39 @@ export function float16HalfUlp(v: number): number {
  * weight/bias (as referenceSge takes them).
  */
 export function float16InputAllowance(
-  x: ArrayLike<number>, shape: readonly number[], weight: ArrayLike<number>, bias: ArrayLike<number>,
+  x: ArrayLike<number>,
+  shape: readonly number[],
+  weight: ArrayLike<number>,
+  bias: ArrayLike<number>,
 ): Float64Array {
   const [n, c] = shape as [number, number];
   const s = shape.slice(2).reduce((a, b) => a * b, 1);
   const g = weight.length;
   const k = c / g;
   const out = new Float64Array(x.length);
-  const e = new Float64Array(k * s), m = new Float64Array(k), em = new Float64Array(k);
-  const t = new Float64Array(s), et = new Float64Array(s);
+  const e = new Float64Array(k * s),
+    m = new Float64Array(k),
+    em = new Float64Array(k);
+  const t = new Float64Array(s),
+    et = new Float64Array(s);
   for (let ni = 0; ni < n; ni++) {
     for (let gi = 0; gi < g; gi++) {
       const base = (ni * c + gi * k) * s;
       for (let i = 0; i < k * s; i++) e[i] = float16HalfUlp(x[base + i]!);
       // channel means and their uncertainty
       for (let ci = 0; ci < k; ci++) {
-        let sum = 0, esum = 0;
-        for (let p = 0; p < s; p++) { sum += x[base + ci * s + p]!; esum += e[ci * s + p]!; }
-        m[ci] = sum / s; em[ci] = esum / s;
+        let sum = 0,
+          esum = 0;
+        for (let p = 0; p < s; p++) {
+          sum += x[base + ci * s + p]!;
+          esum += e[ci * s + p]!;
+        }
+        m[ci] = sum / s;
+        em[ci] = esum / s;
       }
       // t_p = Σ_c x·m: |δt| ≤ Σ_c (e·|m| + |x|·δm)
-      t.fill(0); et.fill(0);
+      t.fill(0);
+      et.fill(0);
       for (let ci = 0; ci < k; ci++) {
         for (let p = 0; p < s; p++) {
           const xv = x[base + ci * s + p]!;
@@ -63,10 +75,16 @@ export function float16InputAllowance(
           et[p] += e[ci * s + p]! * Math.abs(m[ci]!) + Math.abs(xv) * em[ci]!;
         }
       }
-      let mu = 0, emu = 0;
-      for (let p = 0; p < s; p++) { mu += t[p]!; emu += et[p]!; }
-      mu /= s; emu /= s;
-      let ss = 0, dsum = 0;
+      let mu = 0,
+        emu = 0;
+      for (let p = 0; p < s; p++) {
+        mu += t[p]!;
+        emu += et[p]!;
+      }
+      mu /= s;
+      emu /= s;
+      let ss = 0,
+        dsum = 0;
       for (let p = 0; p < s; p++) {
         const d = t[p]! - mu;
         ss += d * d;
@@ -75,7 +93,8 @@ export function float16InputAllowance(
       const sigma = Math.sqrt(ss / (s - 1));
       const esigma = sigma > 0 ? dsum / ((s - 1) * sigma) : Infinity;
       const den = sigma + SGE_EPS;
-      const w = weight[gi]!, b = bias[gi]!;
+      const w = weight[gi]!,
+        b = bias[gi]!;
       for (let p = 0; p < s; p++) {
         const d = t[p]! - mu;
         // d = 0 with σ = 0 (constant input): the second term is 0·∞; the first already dominates.

@@ -28,21 +28,29 @@ export interface LoadedInput {
  * @throws InputError for an unreadable folder or file, a missing or doubly given input, or a tensor
  * whose type or shape does not fit.
  */
-export async function loadInputsFromDir(dir: string, specs: readonly InputSpec[]): Promise<Record<string, LoadedInput>> {
+export async function loadInputsFromDir(
+  dir: string,
+  specs: readonly InputSpec[],
+): Promise<Record<string, LoadedInput>> {
   let entries: string[];
   try {
     entries = (await readdir(dir)).sort();
   } catch (err) {
-    throw new InputError(`--inputs ${dir}: cannot read the folder (${(err as Error).message})`, 'give a folder of input_0.pb … or .npy files');
+    throw new InputError(
+      `--inputs ${dir}: cannot read the folder (${(err as Error).message})`,
+      'give a folder of input_0.pb … or .npy files',
+    );
   }
   const names = new Set(specs.map((s) => s.name));
   const out: Record<string, LoadedInput> = {};
   const assign = (name: string, tensor: HostTensor, file: string) => {
-    if (out[name]) throw new InputError(`--inputs ${dir}: input '${name}' is given twice (${out[name].file} and ${file})`);
+    if (out[name])
+      throw new InputError(`--inputs ${dir}: input '${name}' is given twice (${out[name].file} and ${file})`);
     out[name] = { tensor, file };
   };
   for (const entry of entries) {
-    const isPb = entry.endsWith('.pb'), isNpy = entry.endsWith('.npy');
+    const isPb = entry.endsWith('.pb'),
+      isNpy = entry.endsWith('.npy');
     if (!isPb && !isNpy) continue;
     const stem = entry.slice(0, entry.lastIndexOf('.'));
     const positional = /^input_(\d+)$/.exec(stem);
@@ -54,7 +62,8 @@ export async function loadInputsFromDir(dir: string, specs: readonly InputSpec[]
     } catch (err) {
       throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
     }
-    let tensor: HostTensor, tensorName = '';
+    let tensor: HostTensor,
+      tensorName = '';
     if (isPb) {
       let proto: TensorProto;
       try {
@@ -78,14 +87,24 @@ export async function loadInputsFromDir(dir: string, specs: readonly InputSpec[]
   }
   const missing = specs.filter((s) => !out[s.name]).map((s) => s.name);
   if (missing.length) {
-    throw new InputError(`--inputs ${dir}: no tensor for input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`,
-      'name the files input_0.pb, input_1.pb … in graph input order, or after the inputs');
+    throw new InputError(
+      `--inputs ${dir}: no tensor for input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`,
+      'name the files input_0.pb, input_1.pb … in graph input order, or after the inputs',
+    );
   }
   for (const s of specs) {
     const { tensor, file } = out[s.name]!;
-    if (tensor.type !== s.type) throw new InputError(`${file}: input '${s.name}' is ${s.type ?? `DataType ${s.dataType}`}, the file holds ${tensor.type}`);
-    const fits = !s.dims || (s.dims.length === tensor.dims.length && s.dims.every((d, i) => typeof d !== 'number' || d === tensor.dims[i]));
-    if (!fits) throw new InputError(`${file}: input '${s.name}' has shape ${formatDeclared(s.dims)}, the file holds ${formatDims(tensor.dims)}`);
+    if (tensor.type !== s.type)
+      throw new InputError(
+        `${file}: input '${s.name}' is ${s.type ?? `DataType ${s.dataType}`}, the file holds ${tensor.type}`,
+      );
+    const fits =
+      !s.dims ||
+      (s.dims.length === tensor.dims.length && s.dims.every((d, i) => typeof d !== 'number' || d === tensor.dims[i]));
+    if (!fits)
+      throw new InputError(
+        `${file}: input '${s.name}' has shape ${formatDeclared(s.dims)}, the file holds ${formatDims(tensor.dims)}`,
+      );
   }
   return out;
 }

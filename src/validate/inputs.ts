@@ -45,9 +45,14 @@ function specOf(vi: ValueInfoProto): InputSpec {
   const tt = vi.type?.tensor_type;
   const dataType = tt?.elem_type ?? 0;
   const shape = tt && Object.prototype.hasOwnProperty.call(tt, 'shape') ? tt.shape : undefined;
-  const dims = shape?.dim.map((d): DeclaredDim =>
-    Object.prototype.hasOwnProperty.call(d, 'dim_value') ? int64ToNumber(d.dim_value)
-      : d.dim_param ? d.dim_param : undefined);
+  const dims = shape?.dim.map(
+    (d): DeclaredDim =>
+      Object.prototype.hasOwnProperty.call(d, 'dim_value')
+        ? int64ToNumber(d.dim_value)
+        : d.dim_param
+          ? d.dim_param
+          : undefined,
+  );
   return { name: vi.name ?? '', dataType, type: elemTypeOf(dataType), dims };
 }
 
@@ -69,17 +74,30 @@ export function checkSameInputs(original: readonly InputSpec[], rewritten: reado
   const byName = new Map(rewritten.map((s) => [s.name, s]));
   for (const o of original) {
     const r = byName.get(o.name);
-    if (!r) { problems.push(`input '${o.name}' of the original is missing from the rewritten model`); continue; }
-    if (o.dataType !== r.dataType) problems.push(`input '${o.name}' is ${typeName(o)} in the original, ${typeName(r)} in the rewritten model`);
-    const staticConflict = o.dims && r.dims && (o.dims.length !== r.dims.length
-      || o.dims.some((d, i) => typeof d === 'number' && typeof r.dims![i] === 'number' && d !== r.dims![i]));
-    if (staticConflict) problems.push(`input '${o.name}' has shape ${formatDeclared(o.dims)} in the original, ${formatDeclared(r.dims)} in the rewritten model`);
+    if (!r) {
+      problems.push(`input '${o.name}' of the original is missing from the rewritten model`);
+      continue;
+    }
+    if (o.dataType !== r.dataType)
+      problems.push(`input '${o.name}' is ${typeName(o)} in the original, ${typeName(r)} in the rewritten model`);
+    const staticConflict =
+      o.dims &&
+      r.dims &&
+      (o.dims.length !== r.dims.length ||
+        o.dims.some((d, i) => typeof d === 'number' && typeof r.dims![i] === 'number' && d !== r.dims![i]));
+    if (staticConflict)
+      problems.push(
+        `input '${o.name}' has shape ${formatDeclared(o.dims)} in the original, ${formatDeclared(r.dims)} in the rewritten model`,
+      );
   }
   const known = new Set(original.map((s) => s.name));
-  for (const r of rewritten) if (!known.has(r.name)) problems.push(`the rewritten model has an extra input '${r.name}'`);
+  for (const r of rewritten)
+    if (!known.has(r.name)) problems.push(`the rewritten model has an extra input '${r.name}'`);
   if (problems.length) {
-    throw new InputError(`the two models do not take the same inputs: ${problems.join('; ')}`,
-      'validate a rewritten model against the model it was made from');
+    throw new InputError(
+      `the two models do not take the same inputs: ${problems.join('; ')}`,
+      'validate a rewritten model against the model it was made from',
+    );
   }
 }
 
@@ -113,26 +131,41 @@ export function chooseShapes(specs: readonly InputSpec[], overrides: ShapeOverri
   const dimValues = new Map(Object.entries(overrides.dims ?? {}));
   const names = new Set(specs.map((s) => s.name));
   for (const n of Object.keys(shapes)) {
-    if (!names.has(n)) throw new UsageError(`--shape names '${n}', which is not an input of the model`, `inputs: ${[...names].join(', ') || '(none)'}`);
+    if (!names.has(n))
+      throw new UsageError(
+        `--shape names '${n}', which is not an input of the model`,
+        `inputs: ${[...names].join(', ') || '(none)'}`,
+      );
   }
   const params = new Set(specs.flatMap((s) => (s.dims ?? []).filter((d): d is string => typeof d === 'string')));
   for (const [n, v] of dimValues) {
-    if (!params.has(n)) throw new UsageError(`--dim names '${n}', which is not a symbolic dimension of any input`, `symbolic dimensions: ${[...params].join(', ') || '(none)'}`);
-    if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--dim ${n}=${v}: a dimension must be a positive integer`);
+    if (!params.has(n))
+      throw new UsageError(
+        `--dim names '${n}', which is not a symbolic dimension of any input`,
+        `symbolic dimensions: ${[...params].join(', ') || '(none)'}`,
+      );
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new UsageError(`--dim ${n}=${v}: a dimension must be a positive integer`);
   }
   const out: Record<string, ChosenShape> = {};
   const chosenByDefault = new Set<string>();
   for (const s of specs) {
     const given = shapes[s.name];
     if (given) {
-      if (s.dims && (s.dims.length !== given.length || s.dims.some((d, i) => typeof d === 'number' && d !== given[i]))) {
+      if (
+        s.dims &&
+        (s.dims.length !== given.length || s.dims.some((d, i) => typeof d === 'number' && d !== given[i]))
+      ) {
         throw new UsageError(`--shape ${s.name}=${given.join('x')} contradicts the model's ${formatDeclared(s.dims)}`);
       }
       out[s.name] = { dims: [...given], defaulted: false, defaults: [] };
       continue;
     }
     if (!s.dims) {
-      throw new InputError(`input '${s.name}' has no declared shape`, `give it with --shape ${s.name}=1x3x224x224 (its real sizes)`);
+      throw new InputError(
+        `input '${s.name}' has no declared shape`,
+        `give it with --shape ${s.name}=1x3x224x224 (its real sizes)`,
+      );
     }
     const defaults: string[] = [];
     const dims = s.dims.map((d, i) => {
@@ -143,7 +176,10 @@ export function chooseShapes(specs: readonly InputSpec[], overrides: ShapeOverri
         return v;
       }
       const v = i === 0 ? DEFAULT_BATCH_DIM : DEFAULT_OTHER_DIM;
-      if (typeof d === 'string') { dimValues.set(d, v); chosenByDefault.add(d); }
+      if (typeof d === 'string') {
+        dimValues.set(d, v);
+        chosenByDefault.add(d);
+      }
       defaults.push(`${d ?? `#${i}`}=${v}`);
       return v;
     });
@@ -169,17 +205,26 @@ export interface RandomInputOptions {
  * [0, {@link RANDOM_INT_HIGH}), bools 0/1. The same seed, specs and shapes give the same tensors.
  * @throws InputError for an input type validation cannot generate.
  */
-export function randomInputs(specs: readonly InputSpec[], shapes: Readonly<Record<string, ChosenShape>>, options: RandomInputOptions = {}): Record<string, HostTensor> {
+export function randomInputs(
+  specs: readonly InputSpec[],
+  shapes: Readonly<Record<string, ChosenShape>>,
+  options: RandomInputOptions = {},
+): Record<string, HostTensor> {
   const prng = createPrng(options.seed ?? 0);
   const draw = options.distribution === 'uniform' ? () => prng.uniform() * 2 - 1 : () => prng.normal();
   const out: Record<string, HostTensor> = {};
   for (const s of specs) {
-    if (!s.type) throw new InputError(`input '${s.name}' has type DataType ${s.dataType}, which validation cannot generate`, 'give the inputs with --inputs DIR');
+    if (!s.type)
+      throw new InputError(
+        `input '${s.name}' has type DataType ${s.dataType}, which validation cannot generate`,
+        'give the inputs with --inputs DIR',
+      );
     const dims = shapes[s.name]!.dims;
     const count = elementCount(dims);
     const data = allocate(s.type, count);
     for (let i = 0; i < count; i++) {
-      if (data instanceof BigInt64Array || data instanceof BigUint64Array) data[i] = BigInt(prng.int(0, RANDOM_INT_HIGH));
+      if (data instanceof BigInt64Array || data instanceof BigUint64Array)
+        data[i] = BigInt(prng.int(0, RANDOM_INT_HIGH));
       else if (s.type === 'float16') data[i] = numberToFloat16Bits(draw());
       else if (s.type === 'float32' || s.type === 'float64') data[i] = draw();
       else if (s.type === 'bool') data[i] = prng.int(0, 2);
@@ -196,7 +241,8 @@ export function randomInputs(specs: readonly InputSpec[], shapes: Readonly<Recor
  */
 export function parseShapeOption(text: string): [string, number[]] {
   const at = text.lastIndexOf('=');
-  const name = text.slice(0, at), value = text.slice(at + 1);
+  const name = text.slice(0, at),
+    value = text.slice(at + 1);
   const dims = value.split(/[x×,]/).map(Number);
   // A zero-sized input has nothing to validate, and the SGE's reshapes cannot infer a dim next to 0.
   if (at <= 0 || !value || dims.some((d) => !Number.isSafeInteger(d) || d < 1)) {
@@ -211,7 +257,8 @@ export function parseShapeOption(text: string): [string, number[]] {
  */
 export function parseDimOption(text: string): [string, number] {
   const at = text.lastIndexOf('=');
-  const name = text.slice(0, at), value = Number(text.slice(at + 1));
+  const name = text.slice(0, at),
+    value = Number(text.slice(at + 1));
   if (at <= 0 || !Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`--dim ${text}: expected NAME=VALUE with a positive integer, e.g. batch=2`);
   }

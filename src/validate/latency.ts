@@ -28,7 +28,9 @@ export function median(values: readonly number[]): number {
  * called after every timed run.
  */
 export async function timeModels(
-  runners: readonly ModelRunner[], feeds: Readonly<Record<string, HostTensor>>, runs: number,
+  runners: readonly ModelRunner[],
+  feeds: Readonly<Record<string, HostTensor>>,
+  runs: number,
   onRun?: (done: number, total: number) => void,
 ): Promise<Timings> {
   const firstOutputs: Record<string, HostTensor>[] = [];

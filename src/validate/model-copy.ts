@@ -15,7 +15,11 @@ function shallow<T extends object>(msg: T): T {
 }
 
 /** A copy of `model` in which the graph at `steps` is a fresh shallow copy given to `edit`. */
-export function editGraphCopy(model: ModelProto, steps: readonly GraphStep[], edit: (graph: GraphProto) => void): ModelProto {
+export function editGraphCopy(
+  model: ModelProto,
+  steps: readonly GraphStep[],
+  edit: (graph: GraphProto) => void,
+): ModelProto {
   const copy = shallow(model);
   copy.graph = copyDown(model.graph!, steps, edit);
   return copy;
@@ -86,7 +90,10 @@ export function withSitesBypassed(model: ModelProto, sites: readonly InjectedSit
       const replace = new Map<NodeProto, NodeProto>();
       for (const s of group) {
         for (const n of s.nodes) drop.add(n);
-        replace.set(s.outputNode!, makeNode({ op_type: 'Identity', input: [s.x], output: [s.y], name: `${s.name}/sge/bypass` }));
+        replace.set(
+          s.outputNode!,
+          makeNode({ op_type: 'Identity', input: [s.x], output: [s.y], name: `${s.name}/sge/bypass` }),
+        );
       }
       // The Identity takes the place of the node that wrote Y: X exists before it, Y's readers follow it.
       g.node = g.node.flatMap((n) => (replace.has(n) ? [replace.get(n)!] : drop.has(n) ? [] : [n]));

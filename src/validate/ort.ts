@@ -21,8 +21,11 @@ export function loadOrt(): Promise<OrtModule> {
     (m) => m,
     (err: unknown) => {
       ortPromise = undefined;
-      throw new InputError(`onnxruntime-node could not be loaded: ${message(err)}`,
-        'validation runs models in onnxruntime-node 1.30; reinstall it (npm ci) on a supported platform', { cause: err });
+      throw new InputError(
+        `onnxruntime-node could not be loaded: ${message(err)}`,
+        'validation runs models in onnxruntime-node 1.30; reinstall it (npm ci) on a supported platform',
+        { cause: err },
+      );
     },
   );
   return ortPromise;
@@ -73,18 +76,21 @@ export async function openSession(source: SessionSource, options: OpenSessionOpt
   const sessionOptions: OrtTypes.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     logSeverityLevel: 3,
-    ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: 1 } : {}),
+    ...(options.intraOpNumThreads !== undefined
+      ? { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: 1 }
+      : {}),
     ...('bytes' in source && source.externalDataDir !== undefined
-      // From bytes onnxruntime resolves external locations against the working directory unless told
-      // the model's folder through this session config entry.
-      ? { extra: { session: { model_external_initializers_file_folder_path: source.externalDataDir } } }
+      ? // From bytes onnxruntime resolves external locations against the working directory unless told
+        // the model's folder through this session config entry.
+        { extra: { session: { model_external_initializers_file_folder_path: source.externalDataDir } } }
       : {}),
   };
   let session: OrtTypes.InferenceSession;
   try {
-    session = 'bytes' in source
-      ? await ort.InferenceSession.create(source.bytes, sessionOptions)
-      : await ort.InferenceSession.create(source.path, sessionOptions);
+    session =
+      'bytes' in source
+        ? await ort.InferenceSession.create(source.bytes, sessionOptions)
+        : await ort.InferenceSession.create(source.path, sessionOptions);
   } catch (err) {
     throw fail(options, `onnxruntime could not load the ${options.label}: ${message(err)}`, err);
   }
@@ -94,7 +100,8 @@ export async function openSession(source: SessionSource, options: OpenSessionOpt
     outputNames: session.outputNames,
     async run(feeds, fetch) {
       const ortFeeds: Record<string, OrtTypes.Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor(t.type, t.data as never, [...t.dims]);
+      for (const [name, t] of Object.entries(feeds))
+        ortFeeds[name] = new ort.Tensor(t.type, t.data as never, [...t.dims]);
       let result: OrtTypes.InferenceSession.ReturnType;
       try {
         result = fetch ? await session.run(ortFeeds, [...fetch]) : await session.run(ortFeeds);
@@ -107,7 +114,12 @@ export async function openSession(source: SessionSource, options: OpenSessionOpt
         if (typeof t.type !== 'string' || !('dims' in t)) {
           throw fail(options, `the ${options.label} produced output '${name}' that is not a tensor`, undefined);
         }
-        if (t.type === 'string') throw fail(options, `the ${options.label}: output '${name}' holds strings, which validation cannot compare`, undefined);
+        if (t.type === 'string')
+          throw fail(
+            options,
+            `the ${options.label}: output '${name}' holds strings, which validation cannot compare`,
+            undefined,
+          );
         out[name] = { type: t.type as ElemType, dims: [...t.dims], data: t.data as HostData };
       }
       return out;

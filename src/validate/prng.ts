@@ -17,7 +17,7 @@ export interface Prng {
 
 /** A generator seeded with `seed` (taken modulo 2^32). */
 export function createPrng(seed: number): Prng {
-  let state = (Math.trunc(seed) >>> 0);
+  let state = Math.trunc(seed) >>> 0;
   let spare: number | undefined;
   const uniform = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -29,7 +29,11 @@ export function createPrng(seed: number): Prng {
   return {
     uniform,
     normal() {
-      if (spare !== undefined) { const s = spare; spare = undefined; return s; }
+      if (spare !== undefined) {
+        const s = spare;
+        spare = undefined;
+        return s;
+      }
       let u = 0;
       while (u === 0) u = uniform(); // log(0) would be -Infinity
       const v = uniform();

@@ -18,12 +18,23 @@ function count(n: number): string {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
 function siteRow(s: SiteReport): string[] {
-  return [s.site, s.shape ? formatDims(s.shape) : '-', s.groups === null ? '-' : String(s.groups), num(s.maxAbs), num(s.maxRel), s.verdict];
+  return [
+    s.site,
+    s.shape ? formatDims(s.shape) : '-',
+    s.groups === null ? '-' : String(s.groups),
+    num(s.maxAbs),
+    num(s.maxRel),
+    s.verdict,
+  ];
 }
 
 /**
@@ -45,23 +56,33 @@ export function formatReport(report: ValidationReport): string {
   const pass = report.sites.filter((s) => s.verdict === 'pass').length;
   const fail = report.sites.filter((s) => s.verdict === 'fail').length;
   const skipped = report.sites.filter((s) => s.verdict === 'not-checked').length;
-  out.push(`sites: ${report.sites.length} (${pass} pass, ${fail} fail, ${skipped} not checked); Y compared with the float64 reference SGE of X`);
+  out.push(
+    `sites: ${report.sites.length} (${pass} pass, ${fail} fail, ${skipped} not checked); Y compared with the float64 reference SGE of X`,
+  );
   const inputs = report.sites.filter((s) => s.input);
   if (inputs.length) {
     const bitwise = inputs.filter((s) => s.input!.bitwiseEqual).length;
     const worst = Math.max(...inputs.map((s) => s.input!.maxAbs));
-    out.push(`site inputs: ${bitwise} of ${inputs.length} equal the original's conv output bit for bit${bitwise < inputs.length ? ` (max abs ${num(worst)})` : ''} (SGE blocks bypassed)`);
+    out.push(
+      `site inputs: ${bitwise} of ${inputs.length} equal the original's conv output bit for bit${bitwise < inputs.length ? ` (max abs ${num(worst)})` : ''} (SGE blocks bypassed)`,
+    );
   }
   for (const i of report.inputs) out.push(`input ${i.name}: ${i.type} ${formatDims(i.shape)}, ${i.source}`);
   const kept = report.outputs.filter((o) => o.kept).length;
-  out.push(`outputs kept: ${kept} of ${report.outputs.length}${report.outputs.length ? ` (${report.outputs.map((o) => `${o.name} ${o.declared}`).join(', ')})` : ''}`);
+  out.push(
+    `outputs kept: ${kept} of ${report.outputs.length}${report.outputs.length ? ` (${report.outputs.map((o) => `${o.name} ${o.declared}`).join(', ')})` : ''}`,
+  );
   for (const o of report.outputs) {
     if (o.problem) out.push(`  ${o.name}: ${o.problem}`);
-    out.push(`drift of ${o.name}: max abs ${num(o.drift)} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${num(o.bypassMaxAbs)}` : ''}`);
+    out.push(
+      `drift of ${o.name}: max abs ${num(o.drift)} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${num(o.bypassMaxAbs)}` : ''}`,
+    );
   }
   if (report.latency) {
     const l = report.latency;
-    out.push(`latency (${l.threads} thread, median of ${l.runs}): original ${l.originalMs.toFixed(3)} ms, rewritten ${l.rewrittenMs.toFixed(3)} ms, ratio ${l.ratio.toFixed(3)}×`);
+    out.push(
+      `latency (${l.threads} thread, median of ${l.runs}): original ${l.originalMs.toFixed(3)} ms, rewritten ${l.rewrittenMs.toFixed(3)} ms, ratio ${l.ratio.toFixed(3)}×`,
+    );
   }
   out.push(`parameters added: ${report.parametersAdded}`);
   out.push(`MACs added: ${count(report.macs.total)} (${report.macs.formula})`);

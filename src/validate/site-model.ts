@@ -14,7 +14,12 @@ import type { InjectedSite } from '../sge/detect.js';
  * The site alone, or a reason it cannot be cut out (a node reads a tensor that is neither X, nor made
  * by the site, nor a main-graph initializer).
  */
-export function isolateSite(rewritten: ModelProto, site: InjectedSite, xDataType: number, xDims: readonly number[]): ModelProto | string {
+export function isolateSite(
+  rewritten: ModelProto,
+  site: InjectedSite,
+  xDataType: number,
+  xDims: readonly number[],
+): ModelProto | string {
   const g = rewritten.graph!;
   const nodes = [...site.nodes];
   const made = new Set(nodes.flatMap((n) => n.output));
@@ -32,8 +37,11 @@ export function isolateSite(rewritten: ModelProto, site: InjectedSite, xDataType
     }
   }
   const graph = makeGraph({
-    name: `${site.name}/sge (isolated)`, node: nodes, initializer: needed,
-    input: [makeValueInfo(site.x, xDataType, [...xDims])], output: [makeValueInfo(site.y, xDataType, [...xDims])],
+    name: `${site.name}/sge (isolated)`,
+    node: nodes,
+    initializer: needed,
+    input: [makeValueInfo(site.x, xDataType, [...xDims])],
+    output: [makeValueInfo(site.y, xDataType, [...xDims])],
   });
   // Same IR, opsets and functions as the rewritten model: the site must mean what it means there.
   const copy = Object.assign(Object.create(Object.getPrototypeOf(rewritten) as object) as ModelProto, rewritten);

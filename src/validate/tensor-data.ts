@@ -36,10 +36,14 @@ export function readTensor(t: TensorProto, what: string, readExternal?: External
   }
   const data = allocate(type, count);
   const source: ArrayLike<unknown> =
-    type === 'float32' ? t.float_data
-      : type === 'float64' ? t.double_data
-        : type === 'int64' ? t.int64_data
-          : type === 'uint32' || type === 'uint64' ? t.uint64_data
+    type === 'float32'
+      ? t.float_data
+      : type === 'float64'
+        ? t.double_data
+        : type === 'int64'
+          ? t.int64_data
+          : type === 'uint32' || type === 'uint64'
+            ? t.uint64_data
             : t.int32_data; // float16 (bits), bool, int8/16, uint8/16, int32
   if (source.length !== count) {
     throw new InputError(`${what}: holds ${source.length} values for shape [${dims.join(', ')}] (${count} elements)`);
@@ -59,7 +63,9 @@ export function readTensor(t: TensorProto, what: string, readExternal?: External
 export function fromBytes(bytes: Uint8Array, type: HostTensor['type'], count: number, what: string): HostData {
   const size = elemSize(type);
   if (bytes.byteLength !== count * size) {
-    throw new InputError(`${what}: ${bytes.byteLength} bytes of data for ${count} ${type} elements (${count * size} expected)`);
+    throw new InputError(
+      `${what}: ${bytes.byteLength} bytes of data for ${count} ${type} elements (${count * size} expected)`,
+    );
   }
   const data = allocate(type, count);
   new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(bytes);

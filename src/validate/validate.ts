@@ -26,8 +26,15 @@ import { float16InputAllowance } from './fp16-allowance.js';
 import { MAC_FORMULA, PAPER_COMPARISON, parametersAdded, siteMacs } from './cost.js';
 import { dataTypeOf, elemTypeOf, elementCount, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
 import {
-  checkSameInputs, chooseShapes, inputSpecs, randomInputs, DEFAULT_BATCH_DIM, DEFAULT_OTHER_DIM,
-  type Distribution, type InputSpec, type ShapeOverrides,
+  checkSameInputs,
+  chooseShapes,
+  inputSpecs,
+  randomInputs,
+  DEFAULT_BATCH_DIM,
+  DEFAULT_OTHER_DIM,
+  type Distribution,
+  type InputSpec,
+  type ShapeOverrides,
 } from './inputs.js';
 import { loadInputsFromDir } from './inputs-dir.js';
 import { timeModels } from './latency.js';
@@ -97,7 +104,11 @@ interface Loaded {
  * @throws ValidationFailure (exit 1) when onnxruntime cannot load or run the REWRITTEN model;
  * @throws UsageError for contradictory options.
  */
-export async function validateSge(original: ModelSource, rewritten: ModelSource, options: ValidateOptions = {}): Promise<ValidationReport> {
+export async function validateSge(
+  original: ModelSource,
+  rewritten: ModelSource,
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
   const progress = options.onProgress ?? (() => {});
   const runs = options.runs ?? DEFAULT_RUNS;
   if (!Number.isSafeInteger(runs) || runs < 0) throw new UsageError(`runs must be a non-negative integer, got ${runs}`);
@@ -115,8 +126,15 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const params = parametersAdded(orig.model, rewr.model);
   if (sites.length === 0) {
     return {
-      passed: false, failures: ['the rewritten model has no SGE site (neither a SpatialGroupEnhance node nor an inline expansion)'],
-      sites: [], inputs: [], outputs: [], latency: null, parametersAdded: params, macs: macsEmpty, notes,
+      passed: false,
+      failures: ['the rewritten model has no SGE site (neither a SpatialGroupEnhance node nor an inline expansion)'],
+      sites: [],
+      inputs: [],
+      outputs: [],
+      latency: null,
+      parametersAdded: params,
+      macs: macsEmpty,
+      notes,
     };
   }
 
@@ -133,28 +151,59 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   const exposable = checkable.filter((s) => !missingInOriginal.has(s.y));
   const typeOfSite = (s: InjectedSite) => rewrIndex.initializer(s.weight)?.data_type;
   const origExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.y, dataType: typeOfSite(s) }));
-  const rewrExtra: ExtraOutput[] = checkable.flatMap((s) => [{ name: s.x, dataType: typeOfSite(s) }, { name: s.y, dataType: typeOfSite(s) }]);
+  const rewrExtra: ExtraOutput[] = checkable.flatMap((s) => [
+    { name: s.x, dataType: typeOfSite(s) },
+    { name: s.y, dataType: typeOfSite(s) },
+  ]);
   const bypassExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.x, dataType: typeOfSite(s) }));
   const sitesHaveProblems = sites.some((s) => s.problem);
 
   progress({ stage: 'run', message: 'running the original model', done: 0, total: 3 });
-  const origOut = await runOnce(orig, withExtraOutputs(orig.model, origExtra), 'original model (with exposed conv outputs)', 'validation', feeds);
+  const origOut = await runOnce(
+    orig,
+    withExtraOutputs(orig.model, origExtra),
+    'original model (with exposed conv outputs)',
+    'validation',
+    feeds,
+  );
   progress({ stage: 'run', message: 'running the rewritten model', done: 1, total: 3 });
-  const rewrOut = await runOnce(rewr, withExtraOutputs(rewr.model, rewrExtra), 'rewritten model (with exposed site tensors)', 'validation', feeds);
+  const rewrOut = await runOnce(
+    rewr,
+    withExtraOutputs(rewr.model, rewrExtra),
+    'rewritten model (with exposed site tensors)',
+    'validation',
+    feeds,
+  );
   let bypassOut: Record<string, HostTensor> | undefined;
   if (!sitesHaveProblems) {
     progress({ stage: 'run', message: 'running the rewritten model with its SGE blocks bypassed', done: 2, total: 3 });
-    bypassOut = await runOnce(rewr, withExtraOutputs(withSitesBypassed(rewr.model, sites), bypassExtra),
-      'rewritten model (SGE blocks bypassed)', 'validation', feeds);
+    bypassOut = await runOnce(
+      rewr,
+      withExtraOutputs(withSitesBypassed(rewr.model, sites), bypassExtra),
+      'rewritten model (SGE blocks bypassed)',
+      'validation',
+      feeds,
+    );
   } else {
-    notes.push('the bypass check (rewritten model without its SGE blocks = original) was skipped: some sites are malformed');
+    notes.push(
+      'the bypass check (rewritten model without its SGE blocks = original) was skipped: some sites are malformed',
+    );
   }
 
   const isolated = await runIsolatedFloat16Sites(rewr, checkable, rewrOut);
   const readExternal = rewr.dir ? externalReader(rewr.dir) : undefined;
-  const siteReports = sites.map((s) => checkSite(s, {
-    rewritten: rewrIndex, rewrOut, origOut, bypassOut, missingInOriginal, readExternal, options, isolated,
-  }));
+  const siteReports = sites.map((s) =>
+    checkSite(s, {
+      rewritten: rewrIndex,
+      rewrOut,
+      origOut,
+      bypassOut,
+      missingInOriginal,
+      readExternal,
+      options,
+      isolated,
+    }),
+  );
   for (const r of siteReports) if (r.verdict === 'fail') failures.push(`site ${r.site}: ${r.reason}`);
 
   progress({ stage: 'latency', message: 'timing both models', done: 0, total: 2 * runs });
@@ -163,24 +212,45 @@ export async function validateSge(original: ModelSource, rewritten: ModelSource,
   try {
     const rewrPlain = await open(rewr, rewr.model, 'rewritten model', 'validation', LATENCY_THREADS);
     try {
-      timings = await timeModels([origPlain, rewrPlain], feeds, runs,
-        (done, total) => progress({ stage: 'latency', message: 'timing both models', done, total }));
-    } finally { await rewrPlain.release(); }
-  } finally { await origPlain.release(); }
+      timings = await timeModels([origPlain, rewrPlain], feeds, runs, (done, total) =>
+        progress({ stage: 'latency', message: 'timing both models', done, total }),
+      );
+    } finally {
+      await rewrPlain.release();
+    }
+  } finally {
+    await origPlain.release();
+  }
   const [origFinal, rewrFinal] = timings.firstOutputs as [Record<string, HostTensor>, Record<string, HostTensor>];
 
   const outputs = checkOutputs(orig.model, rewr.model, origFinal, rewrFinal, origOut, bypassOut, options, failures);
   const subgraphSites = sites.filter((s) => s.scope.depth > 0).length;
-  if (subgraphSites) notes.push(`${subgraphSites} site(s) inside If/Loop/Scan bodies were not checked site by site; the rewritten model ran`);
+  if (subgraphSites)
+    notes.push(
+      `${subgraphSites} site(s) inside If/Loop/Scan bodies were not checked site by site; the rewritten model ran`,
+    );
 
   const macsTotal = siteReports.reduce((a, r) => a + (r.macs ?? 0), 0);
-  const latency = runs > 0 ? {
-    runs, threads: LATENCY_THREADS, originalMs: timings.medians[0]!, rewrittenMs: timings.medians[1]!,
-    ratio: timings.medians[1]! / timings.medians[0]!,
-  } : null;
+  const latency =
+    runs > 0
+      ? {
+          runs,
+          threads: LATENCY_THREADS,
+          originalMs: timings.medians[0]!,
+          rewrittenMs: timings.medians[1]!,
+          ratio: timings.medians[1]! / timings.medians[0]!,
+        }
+      : null;
   return {
-    passed: failures.length === 0, failures, sites: siteReports, inputs, outputs, latency, parametersAdded: params,
-    macs: { ...macsEmpty, total: macsTotal }, notes,
+    passed: failures.length === 0,
+    failures,
+    sites: siteReports,
+    inputs,
+    outputs,
+    latency,
+    parametersAdded: params,
+    macs: { ...macsEmpty, total: macsTotal },
+    notes,
   };
 }
 
@@ -202,11 +272,27 @@ function sessionSource(loaded: Loaded, variant: ModelProto): SessionSource {
   return { bytes: encodeModel(variant), ...(loaded.dir ? { externalDataDir: loaded.dir } : {}) };
 }
 
-function open(loaded: Loaded, variant: ModelProto, label: string, blame: 'input' | 'validation', threads?: number): Promise<ModelRunner> {
-  return openSession(sessionSource(loaded, variant), { label, blame, ...(threads ? { intraOpNumThreads: threads } : {}) });
+function open(
+  loaded: Loaded,
+  variant: ModelProto,
+  label: string,
+  blame: 'input' | 'validation',
+  threads?: number,
+): Promise<ModelRunner> {
+  return openSession(sessionSource(loaded, variant), {
+    label,
+    blame,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
+  });
 }
 
-async function runOnce(loaded: Loaded, variant: ModelProto, label: string, blame: 'input' | 'validation', feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+async function runOnce(
+  loaded: Loaded,
+  variant: ModelProto,
+  label: string,
+  blame: 'input' | 'validation',
+  feeds: Record<string, HostTensor>,
+): Promise<Record<string, HostTensor>> {
   const runner = await open(loaded, variant, label, blame);
   try {
     return await runner.run(feeds);
@@ -215,7 +301,11 @@ async function runOnce(loaded: Loaded, variant: ModelProto, label: string, blame
   }
 }
 
-async function makeFeeds(specs: readonly InputSpec[], options: ValidateOptions, notes: string[]): Promise<{ feeds: Record<string, HostTensor>; inputs: InputReport[] }> {
+async function makeFeeds(
+  specs: readonly InputSpec[],
+  options: ValidateOptions,
+  notes: string[],
+): Promise<{ feeds: Record<string, HostTensor>; inputs: InputReport[] }> {
   if (options.inputs) {
     const feeds: Record<string, HostTensor> = {};
     for (const s of specs) {
@@ -223,12 +313,28 @@ async function makeFeeds(specs: readonly InputSpec[], options: ValidateOptions, 
       if (!t) throw new InputError(`no tensor given for input '${s.name}'`);
       feeds[s.name] = t;
     }
-    return { feeds, inputs: specs.map((s) => ({ name: s.name, type: feeds[s.name]!.type, shape: [...feeds[s.name]!.dims], source: 'given' })) };
+    return {
+      feeds,
+      inputs: specs.map((s) => ({
+        name: s.name,
+        type: feeds[s.name]!.type,
+        shape: [...feeds[s.name]!.dims],
+        source: 'given',
+      })),
+    };
   }
   if (options.inputsDir !== undefined) {
     const loaded = await loadInputsFromDir(options.inputsDir, specs);
     const feeds = Object.fromEntries(specs.map((s) => [s.name, loaded[s.name]!.tensor]));
-    return { feeds, inputs: specs.map((s) => ({ name: s.name, type: feeds[s.name]!.type, shape: [...feeds[s.name]!.dims], source: loaded[s.name]!.file })) };
+    return {
+      feeds,
+      inputs: specs.map((s) => ({
+        name: s.name,
+        type: feeds[s.name]!.type,
+        shape: [...feeds[s.name]!.dims],
+        source: loaded[s.name]!.file,
+      })),
+    };
   }
   const shapes = chooseShapes(specs, { shapes: options.shapes, dims: options.dims });
   const seed = options.seed ?? 0;
@@ -236,12 +342,16 @@ async function makeFeeds(specs: readonly InputSpec[], options: ValidateOptions, 
   const feeds = randomInputs(specs, shapes, { seed, distribution });
   const defaults = [...new Set(specs.flatMap((s) => shapes[s.name]!.defaults))];
   if (defaults.length) {
-    notes.push(`symbolic input dims took defaults (${DEFAULT_BATCH_DIM} for a first, batch-like dim, ${DEFAULT_OTHER_DIM} for others): ${defaults.join(', ')}; set them with --shape or --dim`);
+    notes.push(
+      `symbolic input dims took defaults (${DEFAULT_BATCH_DIM} for a first, batch-like dim, ${DEFAULT_OTHER_DIM} for others): ${defaults.join(', ')}; set them with --shape or --dim`,
+    );
   }
   return {
     feeds,
     inputs: specs.map((s) => ({
-      name: s.name, type: feeds[s.name]!.type, shape: [...shapes[s.name]!.dims],
+      name: s.name,
+      type: feeds[s.name]!.type,
+      shape: [...shapes[s.name]!.dims],
       source: `random ${distribution} (seed ${seed})${shapes[s.name]!.defaulted ? `, default ${shapes[s.name]!.defaults.join(', ')}` : ''}`,
     })),
   };
@@ -270,13 +380,20 @@ function externalReader(dir: string): ExternalReader {
  * For each float16 site, Y of the site run alone on the X the full model computed (see
  * site-model.ts), or why the site could not be cut out.
  */
-async function runIsolatedFloat16Sites(rewr: Loaded, sites: readonly InjectedSite[], rewrOut: Record<string, HostTensor>): Promise<Map<string, HostTensor | string>> {
+async function runIsolatedFloat16Sites(
+  rewr: Loaded,
+  sites: readonly InjectedSite[],
+  rewrOut: Record<string, HostTensor>,
+): Promise<Map<string, HostTensor | string>> {
   const out = new Map<string, HostTensor | string>();
   for (const site of sites) {
     const x = rewrOut[site.x];
     if (!x || x.type !== 'float16') continue;
     const alone = isolateSite(rewr.model, site, dataTypeOf(x.type), x.dims);
-    if (typeof alone === 'string') { out.set(site.name, alone); continue; }
+    if (typeof alone === 'string') {
+      out.set(site.name, alone);
+      continue;
+    }
     const result = await runOnce(rewr, alone, `site ${site.name} run alone`, 'validation', { [site.x]: x });
     out.set(site.name, result[site.y]!);
   }
@@ -305,24 +422,47 @@ function fmt(v: number): string {
 
 function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
   const base = {
-    site: site.name, form: site.mode, graph: site.scope.path, elemType: null, shape: null, groups: null, maxAbs: null,
-    maxRel: null, failures: null, elements: null, referenceNaN: 0, input: null, tolerance: null, macs: null,
+    site: site.name,
+    form: site.mode,
+    graph: site.scope.path,
+    elemType: null,
+    shape: null,
+    groups: null,
+    maxAbs: null,
+    maxRel: null,
+    failures: null,
+    elements: null,
+    referenceNaN: 0,
+    input: null,
+    tolerance: null,
+    macs: null,
   };
   if (site.problem) return { ...base, verdict: 'fail', reason: site.problem };
   if (site.scope.depth > 0) {
-    return { ...base, verdict: 'not-checked', reason: `inside a subgraph (${site.scope.path}): its tensors cannot be exposed as graph outputs; the model ran` };
+    return {
+      ...base,
+      verdict: 'not-checked',
+      reason: `inside a subgraph (${site.scope.path}): its tensors cannot be exposed as graph outputs; the model ran`,
+    };
   }
-  const x = ctx.rewrOut[site.x], y = ctx.rewrOut[site.y];
-  if (!x || !y) return { ...base, verdict: 'fail', reason: `onnxruntime did not return X '${site.x}' or Y '${site.y}'` };
+  const x = ctx.rewrOut[site.x],
+    y = ctx.rewrOut[site.y];
+  if (!x || !y)
+    return { ...base, verdict: 'fail', reason: `onnxruntime did not return X '${site.x}' or Y '${site.y}'` };
   const shape = [...x.dims];
   const params = readParams(site, ctx);
   if (typeof params === 'string') return { ...base, elemType: x.type, shape, verdict: 'fail', reason: params };
   const { weight, bias } = params;
   const groups = weight.length;
   const withShape = { ...base, elemType: x.type, shape, groups, macs: siteMacs(shape) };
-  if (x.type !== 'float32' && x.type !== 'float16') return { ...withShape, verdict: 'fail', reason: `X is ${x.type}; SGE sites are float32 or float16` };
+  if (x.type !== 'float32' && x.type !== 'float16')
+    return { ...withShape, verdict: 'fail', reason: `X is ${x.type}; SGE sites are float32 or float16` };
   if (y.type !== x.type || formatDims(y.dims) !== formatDims(x.dims)) {
-    return { ...withShape, verdict: 'fail', reason: `Y is ${y.type} ${formatDims(y.dims)} but X is ${x.type} ${formatDims(x.dims)}` };
+    return {
+      ...withShape,
+      verdict: 'fail',
+      reason: `Y is ${y.type} ${formatDims(y.dims)} but X is ${x.type} ${formatDims(x.dims)}`,
+    };
   }
   if (shape.length < 3 || groups === 0 || shape[1]! % groups !== 0) {
     return { ...withShape, verdict: 'fail', reason: `${groups} groups do not fit X of shape ${formatDims(shape)}` };
@@ -340,47 +480,79 @@ function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
   // X (exact float16 input) against the reference, and Y in the full model within the input-rounding
   // allowance (onnxruntime may have fed the site the unrounded conv output there).
   const alone = ctx.isolated.get(site.name);
-  const inSitu = x.type === 'float16'
-    ? compareValues(toFloat64(y), reference, tolerance, float16InputAllowance(xs, shape, weight, bias))
-    : compareValues(toFloat64(y), reference, tolerance);
+  const inSitu =
+    x.type === 'float16'
+      ? compareValues(toFloat64(y), reference, tolerance, float16InputAllowance(xs, shape, weight, bias))
+      : compareValues(toFloat64(y), reference, tolerance);
   let cmp = inSitu;
   if (alone && typeof alone !== 'string') {
     cmp = compareValues(toFloat64(alone), reference, tolerance);
     if (cmp.failures > 0) reasons.push(`Y (site run alone on the model's X) ${describe(cmp)}`);
-    if (inSitu.failures > 0) reasons.push(`Y in the full model ${describe(inSitu, ', beyond the float16 input-rounding allowance')}`);
-    if (!cmp.failures && !inSitu.failures) notes.push(`float16: judged on the site run alone on the model's X; in the full model (where onnxruntime may skip rounding the conv output) max rel ${fmt(inSitu.maxRel)}, within the input-rounding allowance`);
+    if (inSitu.failures > 0)
+      reasons.push(`Y in the full model ${describe(inSitu, ', beyond the float16 input-rounding allowance')}`);
+    if (!cmp.failures && !inSitu.failures)
+      notes.push(
+        `float16: judged on the site run alone on the model's X; in the full model (where onnxruntime may skip rounding the conv output) max rel ${fmt(inSitu.maxRel)}, within the input-rounding allowance`,
+      );
   } else {
-    if (typeof alone === 'string') notes.push(`float16: the site could not be run alone (${alone}); judged in the full model within the input-rounding allowance`);
-    if (inSitu.failures > 0) reasons.push(`Y ${describe(inSitu, x.type === 'float16' ? ', beyond the float16 input-rounding allowance' : '')}`);
+    if (typeof alone === 'string')
+      notes.push(
+        `float16: the site could not be run alone (${alone}); judged in the full model within the input-rounding allowance`,
+      );
+    if (inSitu.failures > 0)
+      reasons.push(
+        `Y ${describe(inSitu, x.type === 'float16' ? ', beyond the float16 input-rounding allowance' : '')}`,
+      );
   }
   // The input check: X with the blocks bypassed against the original's conv output.
   let input: SiteReport['input'] = null;
   if (ctx.missingInOriginal.has(site.y)) {
-    reasons.push(`the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`);
+    reasons.push(
+      `the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`,
+    );
   } else if (ctx.bypassOut) {
-    const xb = ctx.bypassOut[site.x], xo = ctx.origOut[site.y];
+    const xb = ctx.bypassOut[site.x],
+      xo = ctx.origOut[site.y];
     if (!xb || !xo) reasons.push(`onnxruntime did not return '${site.x}' (bypassed) or '${site.y}' (original)`);
     else if (xb.type !== xo.type || formatDims(xb.dims) !== formatDims(xo.dims)) {
-      reasons.push(`X is ${xb.type} ${formatDims(xb.dims)} but the original's '${site.y}' is ${xo.type} ${formatDims(xo.dims)}`);
+      reasons.push(
+        `X is ${xb.type} ${formatDims(xb.dims)} but the original's '${site.y}' is ${xo.type} ${formatDims(xo.dims)}`,
+      );
     } else {
       const c = compareValues(toFloat64(xb), toFloat64(xo), tolerance);
       input = { maxAbs: c.maxAbs, failures: c.failures, bitwiseEqual: bitwiseEqual(xb.data, xo.data) };
-      if (c.failures > 0) reasons.push(`X differs from the original model's conv output '${site.y}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`);
+      if (c.failures > 0)
+        reasons.push(
+          `X differs from the original model's conv output '${site.y}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`,
+        );
     }
   }
   if (cmp.expectedNaN > 0) {
-    notes.push(`the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (a 1×1 map: std over one position is 0/0)${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`);
+    notes.push(
+      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (a 1×1 map: std over one position is 0/0)${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
+    );
   }
-  if (input && !input.bitwiseEqual && input.failures === 0) notes.push(`X matches the original's conv output within tolerance but not bit for bit (max abs ${fmt(input.maxAbs)})`);
+  if (input && !input.bitwiseEqual && input.failures === 0)
+    notes.push(
+      `X matches the original's conv output within tolerance but not bit for bit (max abs ${fmt(input.maxAbs)})`,
+    );
   return {
-    ...withShape, maxAbs: cmp.maxAbs, maxRel: cmp.maxRel, failures: cmp.failures, elements: cmp.count,
-    referenceNaN: cmp.expectedNaN, input, tolerance,
-    verdict: reasons.length ? 'fail' : 'pass', reason: [...reasons, ...notes].join('; '),
+    ...withShape,
+    maxAbs: cmp.maxAbs,
+    maxRel: cmp.maxRel,
+    failures: cmp.failures,
+    elements: cmp.count,
+    referenceNaN: cmp.expectedNaN,
+    input,
+    tolerance,
+    verdict: reasons.length ? 'fail' : 'pass',
+    reason: [...reasons, ...notes].join('; '),
   };
 }
 
 function readParams(site: InjectedSite, ctx: SiteContext): { weight: Float64Array; bias: Float64Array } | string {
-  const w = ctx.rewritten.initializer(site.weight), b = ctx.rewritten.initializer(site.bias);
+  const w = ctx.rewritten.initializer(site.weight),
+    b = ctx.rewritten.initializer(site.bias);
   if (!w || !b) return `the parameters '${!w ? site.weight : site.bias}' are not an initializer of the main graph`;
   try {
     const weight = toFloat64(readTensor(w, `initializer '${site.weight}'`, ctx.readExternal));
@@ -396,14 +568,23 @@ function declared(vi: ValueInfoProto | undefined): string {
   const tt = vi?.type?.tensor_type;
   if (!tt) return vi?.type ? 'non-tensor' : 'untyped';
   const type = elemTypeOf(tt.elem_type) ?? `DataType ${tt.elem_type ?? 0}`;
-  const dims = Object.prototype.hasOwnProperty.call(tt, 'shape') ? tt.shape!.dim.map((d) =>
-    Object.prototype.hasOwnProperty.call(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?') : undefined;
+  const dims = Object.prototype.hasOwnProperty.call(tt, 'shape')
+    ? tt.shape!.dim.map((d) =>
+        Object.prototype.hasOwnProperty.call(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?',
+      )
+    : undefined;
   return `${type} ${dims ? `[${dims.join(', ')}]` : '(rank unknown)'}`;
 }
 
 function checkOutputs(
-  original: ModelProto, rewritten: ModelProto, origFinal: Record<string, HostTensor>, rewrFinal: Record<string, HostTensor>,
-  origExposed: Record<string, HostTensor>, bypassOut: Record<string, HostTensor> | undefined, options: ValidateOptions, failures: string[],
+  original: ModelProto,
+  rewritten: ModelProto,
+  origFinal: Record<string, HostTensor>,
+  rewrFinal: Record<string, HostTensor>,
+  origExposed: Record<string, HostTensor>,
+  bypassOut: Record<string, HostTensor> | undefined,
+  options: ValidateOptions,
+  failures: string[],
 ): OutputReport[] {
   const rewrOutputs = new Map(rewritten.graph!.output.map((o) => [o.name ?? '', o]));
   return original.graph!.output.map((o): OutputReport => {
@@ -413,19 +594,24 @@ function checkOutputs(
     let problem: string | undefined;
     if (!r) problem = 'missing from the rewritten model';
     else if (declared(r) !== want) problem = `declared ${declared(r)} in the rewritten model, ${want} in the original`;
-    const a = origFinal[name], b = rewrFinal[name];
+    const a = origFinal[name],
+      b = rewrFinal[name];
     if (!problem && a && b && (a.type !== b.type || formatDims(a.dims) !== formatDims(b.dims))) {
       problem = `runs as ${b.type} ${formatDims(b.dims)} in the rewritten model, ${a.type} ${formatDims(a.dims)} in the original`;
     }
     if (problem) failures.push(`output '${name}': ${problem}`);
-    const drift = a && b && elementCount(a.dims) === elementCount(b.dims) ? maxAbsDiff(toFloat64(b), toFloat64(a)) : null;
+    const drift =
+      a && b && elementCount(a.dims) === elementCount(b.dims) ? maxAbsDiff(toFloat64(b), toFloat64(a)) : null;
     let bypassMaxAbs: number | null = null;
-    const e = origExposed[name], p = bypassOut?.[name];
+    const e = origExposed[name],
+      p = bypassOut?.[name];
     if (e && p && e.type === p.type && formatDims(e.dims) === formatDims(p.dims)) {
       const c = compareValues(toFloat64(p), toFloat64(e), toleranceFor(e.type, options));
       bypassMaxAbs = c.maxAbs;
       if (c.failures > 0) {
-        failures.push(`output '${name}': with the SGE blocks bypassed the rewritten model gives ${c.failures} elements different from the original (max abs ${fmt(c.maxAbs)}): the rewrite changed more than its sites`);
+        failures.push(
+          `output '${name}': with the SGE blocks bypassed the rewritten model gives ${c.failures} elements different from the original (max abs ${fmt(c.maxAbs)}): the rewrite changed more than its sites`,
+        );
       }
     }
     return { name, kept: !problem, ...(problem ? { problem } : {}), declared: want, drift, bypassMaxAbs };

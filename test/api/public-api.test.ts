@@ -18,11 +18,30 @@ describe("the public entry point 'sge-inject'", () => {
     const resolved = import.meta.resolve('sge-inject');
     expect(resolved).toMatch(/\/dist\/index\.js$/);
     // A child process records every native addon loaded while importing the package.
-    const probe = "const seen=[];const d=process.dlopen;process.dlopen=(m,f,...r)=>{seen.push(f);return d.call(process,m,f,...r)};"
-      + "await import('sge-inject');console.log(JSON.stringify(seen))";
-    const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' })) as string[];
+    const probe =
+      'const seen=[];const d=process.dlopen;process.dlopen=(m,f,...r)=>{seen.push(f);return d.call(process,m,f,...r)};' +
+      "await import('sge-inject');console.log(JSON.stringify(seen))";
+    const loaded = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        encoding: 'utf8',
+      }),
+    ) as string[];
     expect(loaded.filter((f) => /onnxruntime/.test(f))).toEqual([]);
-    for (const name of ['decodeModel', 'encodeModel', 'loadModel', 'saveModel', 'injectSge', 'listSites', 'stripSge', 'validateSge', 'findNodes', 'ModelIndex', 'referenceSge', 'parseSgeParams']) {
+    for (const name of [
+      'decodeModel',
+      'encodeModel',
+      'loadModel',
+      'saveModel',
+      'injectSge',
+      'listSites',
+      'stripSge',
+      'validateSge',
+      'findNodes',
+      'ModelIndex',
+      'referenceSge',
+      'parseSgeParams',
+    ]) {
       expect(typeof (api as Record<string, unknown>)[name], name).toBe('function');
     }
   });

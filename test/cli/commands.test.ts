@@ -12,14 +12,28 @@ import { decodeModel } from '../../src/codec/decode.js';
 import { int64ToNumber } from '../../src/codec/int64.js';
 import { findInjectedSites } from '../../src/sge/detect.js';
 import {
-  cli, expectRefusal, RESNET13, RESNET13_PARAMS, RESNET_CONV3, snapshot, STACK_LINE, subFolder, tempFiles, tempFolder, VGG,
+  cli,
+  expectRefusal,
+  RESNET13,
+  RESNET13_PARAMS,
+  RESNET_CONV3,
+  snapshot,
+  STACK_LINE,
+  subFolder,
+  tempFiles,
+  tempFolder,
+  VGG,
 } from './helpers.js';
 import { sabotageSigmoid } from './models.js';
 
 const root = tempFolder('cmd');
 
 /** A conv as onnx.shape_inference (python3-onnx) sees it: name, output, [N, C, ...spatial]. */
-interface RefConv { name: string; output: string; shape: (number | string)[] }
+interface RefConv {
+  name: string;
+  output: string;
+  shape: (number | string)[];
+}
 
 const PY = `
 import json, sys, onnx
@@ -33,9 +47,13 @@ print(json.dumps([{'name': n.name, 'output': n.output[0], 'shape': shapes[n.outp
 /** Reference conv shapes from python3-onnx, or undefined when it is not installed (said loudly). */
 function referenceConvs(model: string): RefConv[] | undefined {
   try {
-    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', PY, model], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as RefConv[];
+    return JSON.parse(
+      execFileSync('/usr/bin/python3', ['-c', PY, model], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    ) as RefConv[];
   } catch (err) {
-    console.warn(`[test/cli] /usr/bin/python3 with onnx is not available (${String(err).slice(0, 120)}): list is checked without reference shapes`);
+    console.warn(
+      `[test/cli] /usr/bin/python3 with onnx is not available (${String(err).slice(0, 120)}): list is checked without reference shapes`,
+    );
     return undefined;
   }
 }
@@ -60,13 +78,31 @@ function parseTable(text: string): Record<string, string>[] {
   const rows: Record<string, string>[] = [];
   for (const line of lines.slice(dashes + 1)) {
     if (line.trim() === '' || /^\d+ (convolutions|SGE site)/.test(line)) break;
-    rows.push(Object.fromEntries(bounds.map(([a], i) => [names[i]!, line.slice(a, i + 1 < bounds.length ? bounds[i + 1]![0] : undefined).trim()])));
+    rows.push(
+      Object.fromEntries(
+        bounds.map(([a], i) => [
+          names[i]!,
+          line.slice(a, i + 1 < bounds.length ? bounds[i + 1]![0] : undefined).trim(),
+        ]),
+      ),
+    );
   }
   return rows;
 }
 
 describe('list', () => {
-  const check = (ref: RefConv[] | undefined, rows: Array<{ name: string; channels: number | null; spatial: unknown; divisible: boolean | null; selected: boolean }>, groups: number, selected: (n: string) => boolean): void => {
+  const check = (
+    ref: RefConv[] | undefined,
+    rows: Array<{
+      name: string;
+      channels: number | null;
+      spatial: unknown;
+      divisible: boolean | null;
+      selected: boolean;
+    }>,
+    groups: number,
+    selected: (n: string) => boolean,
+  ): void => {
     if (!ref) return;
     expect(rows.map((r) => r.name)).toEqual(ref.map(siteName));
     for (const [i, c] of ref.entries()) {
@@ -99,18 +135,32 @@ describe('list', () => {
     const r = await cli(['list', VGG, '-g', '64', '--after', 'conv4_*']);
     expect(r.status, r.stderr).toBe(0);
     const rows = parseTable(r.stdout);
-    expect(Object.keys(rows[0]!)).toEqual(['node', 'output', 'channels', 'spatial', '÷64', 'selected', 'sge', 'subgraph']);
+    expect(Object.keys(rows[0]!)).toEqual([
+      'node',
+      'output',
+      'channels',
+      'spatial',
+      '÷64',
+      'selected',
+      'sge',
+      'subgraph',
+    ]);
     if (vggRef) {
       expect(rows.map((x) => x['node'])).toEqual(vggRef.map(siteName));
       for (const [i, c] of vggRef.entries()) {
         const ch = c.shape[1] as number;
         expect(rows[i]).toMatchObject({
-          channels: String(ch), spatial: c.shape.slice(2).join('×'), '÷64': ch % 64 === 0 ? 'yes' : 'no',
-          selected: siteName(c).startsWith('conv4_') ? 'yes' : '', sge: '',
+          channels: String(ch),
+          spatial: c.shape.slice(2).join('×'),
+          '÷64': ch % 64 === 0 ? 'yes' : 'no',
+          selected: siteName(c).startsWith('conv4_') ? 'yes' : '',
+          sge: '',
         });
       }
       const divisible = vggRef.filter((c) => (c.shape[1] as number) % 64 === 0).length;
-      expect(r.stdout).toMatch(new RegExp(`^${vggRef.length} convolutions, 3 selected; ${divisible} divisible by 64$`, 'm'));
+      expect(r.stdout).toMatch(
+        new RegExp(`^${vggRef.length} convolutions, 3 selected; ${divisible} divisible by 64$`, 'm'),
+      );
     }
   });
 
@@ -150,7 +200,17 @@ describe('inject', () => {
     const input = join(dir, 'model.onnx');
     copyFileSync(RESNET13, input);
     const before = snapshot(dir);
-    const r = await cli([input, '-g', '8', '--after', '*/conv3/Conv', '--dry-run', '--json', '-o', join(dir, 'no', 'x.onnx')]);
+    const r = await cli([
+      input,
+      '-g',
+      '8',
+      '--after',
+      '*/conv3/Conv',
+      '--dry-run',
+      '--json',
+      '-o',
+      join(dir, 'no', 'x.onnx'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { output: unknown; sites: unknown[] };
     expect(report.output).toBeNull();
@@ -164,9 +224,21 @@ describe('inject', () => {
     const r = await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', out, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      sites: Array<{ name: string; channels: number; spatial: unknown[]; groups: number; elemType: string; mode: string }>;
-      groups: number; mode: string; nodesAdded: number; initializersAdded: number; parametersAdded: number;
-      irVersion: { from: number; to: number }; output: string;
+      sites: Array<{
+        name: string;
+        channels: number;
+        spatial: unknown[];
+        groups: number;
+        elemType: string;
+        mode: string;
+      }>;
+      groups: number;
+      mode: string;
+      nodesAdded: number;
+      initializersAdded: number;
+      parametersAdded: number;
+      irVersion: { from: number; to: number };
+      output: string;
     };
     expect(report.sites.map((s) => s.name)).toEqual(RESNET_CONV3);
     if (resnetRef) {
@@ -178,7 +250,14 @@ describe('inject', () => {
     }
     expect(report.sites.every((s) => s.groups === 8 && s.elemType === 'float32' && s.mode === 'function')).toBe(true);
     // One function call per site; weight and bias of G = 8 values each.
-    expect(report).toMatchObject({ groups: 8, mode: 'function', nodesAdded: 6, initializersAdded: 12, parametersAdded: 6 * 2 * 8, output: out });
+    expect(report).toMatchObject({
+      groups: 8,
+      mode: 'function',
+      nodesAdded: 6,
+      initializersAdded: 12,
+      parametersAdded: 6 * 2 * 8,
+      output: out,
+    });
     const original = decodeModel(new Uint8Array(readFileSync(RESNET13)));
     expect(report.irVersion).toEqual({ from: int64ToNumber(original.ir_version), to: 8 });
     const written = decodeModel(new Uint8Array(readFileSync(out)));
@@ -193,7 +272,9 @@ describe('inject', () => {
     const r = await cli([input, '--groups', '64', '--after', 'conv4_*']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(`wrote ${join(dir, 'net.sge.onnx')}`);
-    expect(findInjectedSites(decodeModel(new Uint8Array(readFileSync(join(dir, 'net.sge.onnx'))))).map((s) => s.name)).toEqual(['conv4_1', 'conv4_2', 'conv4_3']);
+    expect(
+      findInjectedSites(decodeModel(new Uint8Array(readFileSync(join(dir, 'net.sge.onnx'))))).map((s) => s.name),
+    ).toEqual(['conv4_1', 'conv4_2', 'conv4_3']);
     expect(readFileSync(input).equals(readFileSync(VGG))).toBe(true);
   });
 
@@ -206,14 +287,27 @@ describe('inject', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(Object.keys(snapshot(dir))).toEqual(['model.onnx']);
     expect(statSync(input).mode & 0o777).toBe(0o640);
-    expect(findInjectedSites(decodeModel(new Uint8Array(readFileSync(input)))).map((s) => s.name)).toEqual(RESNET_CONV3);
+    expect(findInjectedSites(decodeModel(new Uint8Array(readFileSync(input)))).map((s) => s.name)).toEqual(
+      RESNET_CONV3,
+    );
   });
 
   it('--force re-injects over an existing site (and says so); the params file is used', async () => {
     const dir = subFolder(root, 'force');
-    const first = join(dir, 'first.onnx'), second = join(dir, 'second.onnx');
+    const first = join(dir, 'first.onnx'),
+      second = join(dir, 'second.onnx');
     expect((await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', first])).status).toBe(0);
-    const r = await cli([first, '--params', RESNET13_PARAMS, '--after', '*/conv3/Conv', '-o', second, '--force', '--inline']);
+    const r = await cli([
+      first,
+      '--params',
+      RESNET13_PARAMS,
+      '--after',
+      '*/conv3/Conv',
+      '-o',
+      second,
+      '--force',
+      '--inline',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/replaced 6 existing SGE sites \(--force\)/);
     const sites = findInjectedSites(decodeModel(new Uint8Array(readFileSync(second))));
@@ -228,22 +322,31 @@ describe('validation exit statuses', () => {
     const r = await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', out, '--validate']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/result: PASS/);
-    for (const site of RESNET_CONV3) expect(r.stdout).toMatch(new RegExp(`^${site.replace(/[/.]/g, '\\$&')}\\s.*\\spass$`, 'm'));
+    for (const site of RESNET_CONV3)
+      expect(r.stdout).toMatch(new RegExp(`^${site.replace(/[/.]/g, '\\$&')}\\s.*\\spass$`, 'm'));
   });
 
   it('--validate --json: one JSON document with the injection and the validation', async () => {
     const dir = subFolder(root, 'validate-json');
     const r = await cli([VGG, '-g', '64', '--after', 'conv4_*', '-o', join(dir, 'out.onnx'), '--validate', '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { inject: { sites: Array<{ name: string }> }; validation: { passed: boolean; sites: Array<{ site: string; verdict: string }> } };
+    const doc = JSON.parse(r.stdout) as {
+      inject: { sites: Array<{ name: string }> };
+      validation: { passed: boolean; sites: Array<{ site: string; verdict: string }> };
+    };
     expect(doc.inject.sites.map((s) => s.name)).toEqual(['conv4_1', 'conv4_2', 'conv4_3']);
     expect(doc.validation.passed).toBe(true);
-    expect(doc.validation.sites.map((s) => [s.site, s.verdict])).toEqual([['conv4_1', 'pass'], ['conv4_2', 'pass'], ['conv4_3', 'pass']]);
+    expect(doc.validation.sites.map((s) => [s.site, s.verdict])).toEqual([
+      ['conv4_1', 'pass'],
+      ['conv4_2', 'pass'],
+      ['conv4_3', 'pass'],
+    ]);
   });
 
   it('`validate` on a sabotaged model (Sigmoid → HardSigmoid in the function body): exit 1 naming the sites', async () => {
     const dir = subFolder(root, 'sabotage');
-    const good = join(dir, 'good.onnx'), bad = join(dir, 'bad.onnx');
+    const good = join(dir, 'good.onnx'),
+      bad = join(dir, 'bad.onnx');
     expect((await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', good])).status).toBe(0);
     const { bytes, swapped } = sabotageSigmoid(new Uint8Array(readFileSync(good)));
     expect(swapped).toBe(1); // one function body, shared by the six sites
@@ -254,17 +357,29 @@ describe('validation exit statuses', () => {
     expect(r.stderr).toMatch(/^sge-inject: validation failed: .*\/layer1\/layer1\.0\/conv3\/Conv/m);
     expect(r.stderr).not.toMatch(STACK_LINE);
     expect(r.stdout).toMatch(/result: FAIL/);
-    for (const site of RESNET_CONV3) expect(r.stdout).toMatch(new RegExp(`^${site.replace(/[/.]/g, '\\$&')}\\s.*\\sfail$`, 'm'));
+    for (const site of RESNET_CONV3)
+      expect(r.stdout).toMatch(new RegExp(`^${site.replace(/[/.]/g, '\\$&')}\\s.*\\sfail$`, 'm'));
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('`validate --inputs DIR` runs on the test data set\'s tensors (input_0.pb)', async () => {
+  it("`validate --inputs DIR` runs on the test data set's tensors (input_0.pb)", async () => {
     const dir = subFolder(root, 'validate-inputs');
     const out = join(dir, 'out.onnx');
     expect((await cli([RESNET13, '-g', '8', '--after', '*/conv3/Conv', '-o', out])).status).toBe(0);
-    const r = await cli(['validate', RESNET13, out, '--inputs', join(RESNET13.replace(/\.onnx$/, ''), 'test_data_set_0'), '--runs', '1', '--json']);
+    const r = await cli([
+      'validate',
+      RESNET13,
+      out,
+      '--inputs',
+      join(RESNET13.replace(/\.onnx$/, ''), 'test_data_set_0'),
+      '--runs',
+      '1',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { validation: { passed: boolean; inputs: Array<{ name: string; shape: number[]; source: string }> } };
+    const doc = JSON.parse(r.stdout) as {
+      validation: { passed: boolean; inputs: Array<{ name: string; shape: number[]; source: string }> };
+    };
     expect(doc.validation.passed).toBe(true);
     // The fixture README: a batch of 2 inputs of [N, 3, 96, 96].
     expect(doc.validation.inputs.map((i) => [i.name, i.shape])).toEqual([['input', [2, 3, 96, 96]]]);
@@ -281,7 +396,15 @@ describe('validation exit statuses', () => {
     const { okConvModel, writeModel } = await import('./models.js');
     const m = okConvModel();
     // An op onnxruntime does not know after the conv: the original cannot run.
-    m.graph!.node.push({ op_type: 'Bar', domain: 'com.example', name: 'bar', input: ['Y'], output: ['Z'], attribute: [], metadata_props: [] } as never);
+    m.graph!.node.push({
+      op_type: 'Bar',
+      domain: 'com.example',
+      name: 'bar',
+      input: ['Y'],
+      output: ['Z'],
+      attribute: [],
+      metadata_props: [],
+    } as never);
     m.graph!.output[0]!.name = 'Z';
     m.opset_import.push({ domain: 'com.example', version: 1 });
     const input = writeModel(join(dir, 'm.onnx'), m);

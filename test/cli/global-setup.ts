@@ -31,11 +31,15 @@ export default function setup(): void {
   if (!stale) return;
   console.log(`[test/cli] building dist/ (${stale} is newer than its build)`);
   try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', ROOT], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
   } catch (err) {
     // tsc still emits JavaScript when there are type errors; say so loudly, the type check is not ours to fail.
     const out = (err as { stdout?: Buffer }).stdout?.toString() ?? String(err);
     console.warn(`[test/cli] tsc reported errors (dist/ was still emitted):\n${out.slice(0, 4000)}`);
   }
-  if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing after the build: the CLI process tests cannot run');
+  if (!existsSync(join(ROOT, 'dist/cli/main.js')))
+    throw new Error('dist/cli/main.js is missing after the build: the CLI process tests cannot run');
 }

@@ -21,8 +21,12 @@ export const BIN = join(ROOT, 'bin/sge-inject.js');
 
 /** The six bottleneck conv3 nodes of the mini ResNet (its fixture README; the params file's keys). */
 export const RESNET_CONV3 = [
-  '/layer1/layer1.0/conv3/Conv', '/layer2/layer2.0/conv3/Conv', '/layer2/layer2.1/conv3/Conv',
-  '/layer3/layer3.0/conv3/Conv', '/layer3/layer3.1/conv3/Conv', '/layer4/layer4.0/conv3/Conv',
+  '/layer1/layer1.0/conv3/Conv',
+  '/layer2/layer2.0/conv3/Conv',
+  '/layer2/layer2.1/conv3/Conv',
+  '/layer3/layer3.0/conv3/Conv',
+  '/layer3/layer3.1/conv3/Conv',
+  '/layer4/layer4.0/conv3/Conv',
 ];
 
 /** What a run printed and returned. */
@@ -34,10 +38,15 @@ export interface CliResult {
 
 /** Runs the CLI in this process (fast): `runCli` with output captured. */
 export async function cli(argv: readonly string[]): Promise<CliResult> {
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   const status = await runCli(argv, {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     stderrIsTty: false,
   });
   return { status, stdout, stderr };
@@ -67,12 +76,20 @@ export function spawnCli(argv: readonly string[], options: SpawnOptions = {}): P
   const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, ...argv];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command[0]!, command.slice(1), {
-      cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, uid: options.uid, gid: options.gid,
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      uid: options.uid,
+      gid: options.gid,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    let stdout = '',
+      stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('spawn', () => options.onSpawn?.(child.pid!));
     child.on('close', (code, signal) => resolvePromise({ status: code ?? -1, code, signal, stdout, stderr }));
@@ -97,7 +114,8 @@ export function sha256(path: string): string {
   const buf = Buffer.allocUnsafe(8 << 20);
   const fd = openSync(path, 'r');
   try {
-    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) h.update(buf.subarray(0, n));
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null))
+      h.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -109,7 +127,8 @@ export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string, rel: string): void => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name), r = rel ? `${rel}/${e.name}` : e.name;
+      const p = join(d, e.name),
+        r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(p, r);
       else out[r] = `${statSync(p).size}:${sha256(p)}`;
     }

@@ -37,7 +37,10 @@ vi.mock('../../src/sge/function.js', async (importOriginal) => {
   };
 });
 
-afterEach(() => { fault.crash = false; fault.sabotage = false; });
+afterEach(() => {
+  fault.crash = false;
+  fault.sabotage = false;
+});
 
 const root = tempFolder('mock');
 
@@ -87,10 +90,25 @@ describe('--validate catching a wrong injection', () => {
   it('--json too: exit 1 and the JSON says passed: false', async () => {
     fault.sabotage = true;
     const dir = subFolder(root, 'sabotage-json');
-    const r = await cli([RESNET13, '-g', '8', '--after', '/layer2/*/conv3/Conv', '-o', join(dir, 'out.onnx'), '--validate', '--json']);
+    const r = await cli([
+      RESNET13,
+      '-g',
+      '8',
+      '--after',
+      '/layer2/*/conv3/Conv',
+      '-o',
+      join(dir, 'out.onnx'),
+      '--validate',
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(1);
-    const doc = JSON.parse(r.stdout) as { validation: { passed: boolean; sites: Array<{ site: string; verdict: string }> } };
+    const doc = JSON.parse(r.stdout) as {
+      validation: { passed: boolean; sites: Array<{ site: string; verdict: string }> };
+    };
     expect(doc.validation.passed).toBe(false);
-    expect(doc.validation.sites.map((s) => [s.site, s.verdict])).toEqual([['/layer2/layer2.0/conv3/Conv', 'fail'], ['/layer2/layer2.1/conv3/Conv', 'fail']]);
+    expect(doc.validation.sites.map((s) => [s.site, s.verdict])).toEqual([
+      ['/layer2/layer2.0/conv3/Conv', 'fail'],
+      ['/layer2/layer2.1/conv3/Conv', 'fail'],
+    ]);
   });
 });

@@ -3,7 +3,16 @@ import { writeFileSync } from 'node:fs';
 import { DataType, type ModelProto } from '../../src/codec/types.js';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
-import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo, type Dim } from '../../src/graph/factory.js';
+import {
+  makeAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeTensor,
+  makeValueInfo,
+  type Dim,
+} from '../../src/graph/factory.js';
 import { identityConvModel } from '../helpers/conv-models.js';
 
 /** Writes a model built in memory. */
@@ -20,19 +29,35 @@ export function okConvModel(spatial: Dim[] = [4, 4]): ModelProto {
 /** A conv in double precision (an element type SGE does not support). */
 export function doubleConvModel(): ModelProto {
   const w = makeTensor('w', [8, 8, 1, 1], new Float64Array(64).fill(0.125));
-  const conv = makeNode({ op_type: 'Conv', name: 'conv', input: ['X', 'w'], output: ['Y'], attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })] });
+  const conv = makeNode({
+    op_type: 'Conv',
+    name: 'conv',
+    input: ['X', 'w'],
+    output: ['Y'],
+    attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })],
+  });
   const graph = makeGraph({
-    name: 'double_conv', node: [conv], initializer: [w],
-    input: [makeValueInfo('X', DataType.DOUBLE, ['N', 8, 4, 4])], output: [makeValueInfo('Y', DataType.DOUBLE, ['N', 8, 4, 4])],
+    name: 'double_conv',
+    node: [conv],
+    initializer: [w],
+    input: [makeValueInfo('X', DataType.DOUBLE, ['N', 8, 4, 4])],
+    output: [makeValueInfo('Y', DataType.DOUBLE, ['N', 8, 4, 4])],
   });
   return makeModel(graph, [makeOpset('', 17)], 8);
 }
 
 /** A conv whose weight is a graph input with symbolic dims: nothing says its channel count. */
 export function unknownChannelsModel(): ModelProto {
-  const conv = makeNode({ op_type: 'Conv', name: 'conv', input: ['X', 'W'], output: ['Y'], attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })] });
+  const conv = makeNode({
+    op_type: 'Conv',
+    name: 'conv',
+    input: ['X', 'W'],
+    output: ['Y'],
+    attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })],
+  });
   const graph = makeGraph({
-    name: 'weight_as_input', node: [conv],
+    name: 'weight_as_input',
+    node: [conv],
     input: [makeValueInfo('X', DataType.FLOAT, ['N', 'C', 4, 4]), makeValueInfo('W', DataType.FLOAT, ['K', 'C', 1, 1])],
     output: [makeValueInfo('Y', DataType.FLOAT)],
   });
@@ -45,13 +70,20 @@ export function sabotageSigmoid(bytes: Uint8Array): { bytes: Uint8Array; swapped
   let swapped = 0;
   const nodes = [...model.graph!.node, ...model.functions.flatMap((f) => f.node)];
   for (const n of nodes) {
-    if (n.op_type === 'Sigmoid') { n.op_type = 'HardSigmoid'; swapped++; }
+    if (n.op_type === 'Sigmoid') {
+      n.op_type = 'HardSigmoid';
+      swapped++;
+    }
   }
   return { bytes: encodeModel(model), swapped };
 }
 
 /** A safetensors file: u64 header length, JSON header, data. */
-export function safetensors(header: Record<string, unknown>, data: Uint8Array = new Uint8Array(0), headerLength?: bigint): Uint8Array {
+export function safetensors(
+  header: Record<string, unknown>,
+  data: Uint8Array = new Uint8Array(0),
+  headerLength?: bigint,
+): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(8 + json.length + data.length);
   new DataView(out.buffer).setBigUint64(0, headerLength ?? BigInt(json.length), true);

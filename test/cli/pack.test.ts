@@ -25,11 +25,16 @@ async function npm(args: string[], cwd: string): Promise<string> {
 
 beforeAll(async () => {
   // dist/ is current (the global setup builds it when stale), so the prepare script need not run again.
-  const listing = JSON.parse(await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', root], ROOT)) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const listing = JSON.parse(
+    await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', root], ROOT),
+  ) as Array<{ filename: string; files: Array<{ path: string }> }>;
   packed = listing[0]!.files.map((f) => f.path);
   const tarball = join(root, listing[0]!.filename);
   mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true, type: 'module' }));
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'empty-project', version: '1.0.0', private: true, type: 'module' }),
+  );
   const install = ['install', '--no-audit', '--no-fund', '--no-package-lock', tarball];
   try {
     await npm([...install, '--offline'], project);
@@ -42,7 +47,15 @@ beforeAll(async () => {
 
 describe('npm pack', () => {
   it('packs the compiled code, the bin, the README and nothing of the sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'bin/sge-inject.js', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) expect(packed).toContain(f);
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/sge-inject.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+    ])
+      expect(packed).toContain(f);
     expect(packed.filter((f) => /^(src|test|fixtures|bench|\.ci)\//.test(f))).toEqual([]);
     // Every relative import of the packed JavaScript resolves to a packed file.
     const missing: string[] = [];
@@ -69,13 +82,23 @@ describe('npm pack', () => {
 
   it('the installed CLI injects a fixture and validates it in onnxruntime', async () => {
     const out = join(project, 'vgg.sge.onnx');
-    const { stdout } = await run('npx', ['--no', '--', 'sge-inject', VGG, '--groups', '64', '--after', 'conv4_*', '-o', out, '--validate'], { cwd: project, env });
+    const { stdout } = await run(
+      'npx',
+      ['--no', '--', 'sge-inject', VGG, '--groups', '64', '--after', 'conv4_*', '-o', out, '--validate'],
+      { cwd: project, env },
+    );
     expect(stdout).toMatch(/3 SGE sites/);
     expect(stdout).toMatch(/result: PASS/);
   }, 60_000);
 
   it('the installed CLI exits 2 on bad input, without a stack trace', async () => {
-    const err = await run('npx', ['--no', '--', 'sge-inject', join(project, 'package.json'), '--after', 'x'], { cwd: project, env }).then(() => undefined, (e: unknown) => e as { code: number; stderr: string });
+    const err = await run('npx', ['--no', '--', 'sge-inject', join(project, 'package.json'), '--after', 'x'], {
+      cwd: project,
+      env,
+    }).then(
+      () => undefined,
+      (e: unknown) => e as { code: number; stderr: string },
+    );
     expect(err?.code).toBe(2);
     expect(err?.stderr).toMatch(/package\.json: not a valid ONNX model.*JSON/);
     expect(err?.stderr).not.toMatch(/^\s+at /m);
@@ -95,17 +118,31 @@ describe('npm pack', () => {
     expect(JSON.parse(stdout)).toEqual({ listed: 6, sites: 6, found: 6 });
   });
 
-  it('the package\'s types resolve for a TypeScript user', async () => {
-    writeFileSync(join(project, 'use.ts'), `
+  it("the package's types resolve for a TypeScript user", async () => {
+    writeFileSync(
+      join(project, 'use.ts'),
+      `
       import { decodeModel, injectSge, type InjectReport, type ModelProto } from '${pkg.name}';
       const m: ModelProto = decodeModel(new Uint8Array(0));
       const r: InjectReport = injectSge(m, { after: ['conv'], groups: 8 });
       export const n: number = r.sites.length;
-    `);
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] },
-      files: ['use.ts'],
-    }));
+    `,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['use.ts'],
+      }),
+    );
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, env });
   }, 60_000);
 });

@@ -10,7 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/codec/decode.js';
 import { findInjectedSites } from '../../src/sge/detect.js';
 import {
-  BIN, cli, expectRefusal, RESNET13, RESNET_CONV3, ROOT, snapshot, spawnCli, STACK_LINE, subFolder, tempFiles, tempFolder, VGG,
+  BIN,
+  cli,
+  expectRefusal,
+  RESNET13,
+  RESNET_CONV3,
+  ROOT,
+  snapshot,
+  spawnCli,
+  STACK_LINE,
+  subFolder,
+  tempFiles,
+  tempFolder,
+  VGG,
 } from './helpers.js';
 
 const root = tempFolder('proc');
@@ -24,16 +36,26 @@ describe('exit statuses of the real process', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/6 SGE sites/);
-    const sites = findInjectedSites(decodeModel(new Uint8Array(readFileSync(out)))).map((s) => s.name).sort();
+    const sites = findInjectedSites(decodeModel(new Uint8Array(readFileSync(out))))
+      .map((s) => s.name)
+      .sort();
     expect(sites).toEqual([...RESNET_CONV3].sort());
     expect(tempFiles(dir)).toEqual([]);
   });
 
   const refusals: Array<[string, string[], RegExp]> = [
     ['missing model', ['nope/none.onnx', '--after', 'x'], /none\.onnx: no such model file/],
-    ['corrupt model', [join(ROOT, 'fixtures/sge-op/basic_2x64x7x7_g8/x.pb'), '--after', 'x'], /x\.pb: not a valid ONNX model/],
+    [
+      'corrupt model',
+      [join(ROOT, 'fixtures/sge-op/basic_2x64x7x7_g8/x.pb'), '--after', 'x'],
+      /x\.pb: not a valid ONNX model/,
+    ],
     ['bad --groups', [RESNET13, '--after', '*/conv3/Conv', '-g', '1.5'], /--groups '1\.5'/],
-    ['groups not dividing', [RESNET13, '--after', '/layer1/*/conv3/Conv', '-g', '5'], /32 channels.*valid: 1, 2, 4, 8, 16, 32/],
+    [
+      'groups not dividing',
+      [RESNET13, '--after', '/layer1/*/conv3/Conv', '-g', '5'],
+      /32 channels.*valid: 1, 2, 4, 8, 16, 32/,
+    ],
     ['unknown option (commander)', [RESNET13, '--after', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
     ['option value missing (commander)', [RESNET13, '--after'], /argument missing/],
     ['missing argument (commander)', [], /missing required argument 'model'/],
@@ -90,7 +112,9 @@ describe('exit statuses of the real process', () => {
       const child = spawn(process.execPath, [BIN, 'list', RESNET13], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.destroy();
       let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
       child.on('error', reject);
       child.on('close', (code) => done({ code, stderr }));
     });
@@ -117,7 +141,13 @@ describe('an output folder the user cannot write to', () => {
     const argv = [input, '--after', '*/conv3/Conv', '-g', '8', '-o', join(locked, 'out.onnx')];
     // root ignores permission bits, so the child drops to nobody (65534) where the bits mean something.
     const r = asRoot ? await spawnCli(argv, { uid: 65534, gid: 65534, cwd: dir }) : await cli(argv);
-    expectRefusal(r, { status: 2, says: [/cannot write .*locked\/out\.onnx: permission denied in .*locked/, /→ choose an output folder you can write to/] });
+    expectRefusal(r, {
+      status: 2,
+      says: [
+        /cannot write .*locked\/out\.onnx: permission denied in .*locked/,
+        /→ choose an output folder you can write to/,
+      ],
+    });
     expect(snapshot(dir)).toEqual(before);
     expect(tempFiles(locked)).toEqual([]);
   });

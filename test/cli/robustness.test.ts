@@ -5,11 +5,31 @@
  * of more than 2 GiB, and a few hundred MB copied to another folder) are never read into memory: the
  * process's peak RSS stays far below their size.
  */
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeFileSync, writeSync, copyFileSync, readdirSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  copyFileSync,
+  readdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataLocation, DataType, type ModelProto, type TensorProto } from '../../src/codec/types.js';
-import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeTensorShell, makeValueInfo } from '../../src/graph/factory.js';
+import {
+  makeAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeTensor,
+  makeTensorShell,
+  makeValueInfo,
+} from '../../src/graph/factory.js';
 import { loadModel, saveModel } from '../../src/io/index.js';
 import { findInjectedSites } from '../../src/sge/detect.js';
 import { RESNET13, sha256, spawnCli, subFolder, tempFiles, tempFolder, type ProcessResult } from './helpers.js';
@@ -19,10 +39,19 @@ const MiB = 2 ** 20;
 
 /** X [N, 8, 6, 6] → Conv 'conv' (weight `w`) → Y, plus whatever extra initializers (nothing reads them). */
 function convModel(w: TensorProto, extra: TensorProto[]): ModelProto {
-  const conv = makeNode({ op_type: 'Conv', name: 'conv', input: ['X', 'w'], output: ['Y'], attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })] });
+  const conv = makeNode({
+    op_type: 'Conv',
+    name: 'conv',
+    input: ['X', 'w'],
+    output: ['Y'],
+    attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })],
+  });
   const graph = makeGraph({
-    name: 'big', node: [conv], initializer: [w, ...extra],
-    input: [makeValueInfo('X', DataType.FLOAT, ['N', 8, 6, 6])], output: [makeValueInfo('Y', DataType.FLOAT, ['N', 8, 6, 6])],
+    name: 'big',
+    node: [conv],
+    initializer: [w, ...extra],
+    input: [makeValueInfo('X', DataType.FLOAT, ['N', 8, 6, 6])],
+    output: [makeValueInfo('Y', DataType.FLOAT, ['N', 8, 6, 6])],
   });
   return makeModel(graph, [makeOpset('', 17)], 8);
 }
@@ -33,19 +62,26 @@ const convWeight = (): Float32Array => Float32Array.from({ length: 64 }, (_, i) 
 function externalTensor(name: string, elements: number, location: string, offset: number): TensorProto {
   const t = makeTensorShell(name, [elements], DataType.FLOAT);
   t.data_location = DataLocation.EXTERNAL;
-  t.external_data = [{ key: 'location', value: location }, { key: 'offset', value: String(offset) }, { key: 'length', value: String(elements * 4) }];
+  t.external_data = [
+    { key: 'location', value: location },
+    { key: 'offset', value: String(offset) },
+    { key: 'length', value: String(elements * 4) },
+  ];
   return t;
 }
 
 /** Peak RSS of the child, reported by a preload module on exit (VmHWM, in KiB). */
 function rssPreload(dir: string): string {
   const p = join(dir, 'peak-rss.mjs');
-  writeFileSync(p, `import { readFileSync, writeSync } from 'node:fs';
+  writeFileSync(
+    p,
+    `import { readFileSync, writeSync } from 'node:fs';
 process.on('exit', () => {
   const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   writeSync(2, '\\npeak-rss-kib ' + (m ? m[1] : '-1') + '\\n');
 });
-`);
+`,
+  );
   return p;
 }
 const peakMiB = (r: ProcessResult): number => {
@@ -81,13 +117,22 @@ describe('interrupts and concurrent runs on a model of 256 MiB', () => {
    * Runs the CLI and sends `signal` once the temporary output exists and holds some bytes (the write is
    * under way). Returns the result and whether the signal was sent before the run ended.
    */
-  async function interrupted(outDir: string, out: string, signal: NodeJS.Signals): Promise<{ r: ProcessResult; sent: boolean }> {
-    let pid = 0, sent = false;
+  async function interrupted(
+    outDir: string,
+    out: string,
+    signal: NodeJS.Signals,
+  ): Promise<{ r: ProcessResult; sent: boolean }> {
+    let pid = 0,
+      sent = false;
     const timer = setInterval(() => {
       if (!pid || sent) return;
       for (const t of tempFiles(outDir)) {
         let size = 0;
-        try { size = statSync(join(outDir, t)).size; } catch { continue; }
+        try {
+          size = statSync(join(outDir, t)).size;
+        } catch {
+          continue;
+        }
         if (size > 0) {
           process.kill(pid, signal);
           sent = true;
@@ -96,7 +141,11 @@ describe('interrupts and concurrent runs on a model of 256 MiB', () => {
       }
     }, 1);
     try {
-      const r = await spawnCli(args(out), { onSpawn: (p) => { pid = p; } });
+      const r = await spawnCli(args(out), {
+        onSpawn: (p) => {
+          pid = p;
+        },
+      });
       return { r, sent };
     } finally {
       clearInterval(timer);
@@ -133,8 +182,20 @@ describe('interrupts and concurrent runs on a model of 256 MiB', () => {
       const outDir = subFolder(dir, `sweep-${delay}`);
       const out = join(outDir, 'out.onnx');
       let pid = 0;
-      const timer = setTimeout(() => { if (pid) { try { process.kill(pid, 'SIGTERM'); } catch { /* already gone */ } } }, delay);
-      const r = await spawnCli(args(out), { onSpawn: (p) => { pid = p; } });
+      const timer = setTimeout(() => {
+        if (pid) {
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            /* already gone */
+          }
+        }
+      }, delay);
+      const r = await spawnCli(args(out), {
+        onSpawn: (p) => {
+          pid = p;
+        },
+      });
       clearTimeout(timer);
       expect(r.signal === 'SIGTERM' || r.code === 0, `delay ${delay}: ${r.code} ${r.signal} ${r.stderr}`).toBe(true);
       expect(tempFiles(outDir)).toEqual([]);
@@ -145,7 +206,8 @@ describe('interrupts and concurrent runs on a model of 256 MiB', () => {
 
   it('two runs at once writing different outputs from the same input do not interfere', async () => {
     const outDir = subFolder(dir, 'concurrent');
-    const a = join(outDir, 'a.onnx'), b = join(outDir, 'b.onnx');
+    const a = join(outDir, 'a.onnx'),
+      b = join(outDir, 'b.onnx');
     const [ra, rb] = await Promise.all([spawnCli(args(a)), spawnCli(args(b))]);
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
@@ -170,7 +232,9 @@ describe('weights in external data are never read into memory', () => {
   it('a sparse data file of 2.5 GiB: injected and saved in the same folder with a peak RSS far below it', async () => {
     const dir = subFolder(root, 'sparse');
     const data = join(dir, 'weights.bin');
-    const fillers = 5, fillerBytes = 512 * MiB, headerBytes = 4096;
+    const fillers = 5,
+      fillerBytes = 512 * MiB,
+      headerBytes = 4096;
     const total = headerBytes + fillers * fillerBytes;
     // The conv weight's real bytes at offset 0; the rest a hole (no disk blocks, reads as zeros).
     const fd = openSync(data, 'w');
@@ -179,13 +243,17 @@ describe('weights in external data are never read into memory', () => {
     closeSync(fd);
     const w = externalTensor('w', 64, 'weights.bin', 0);
     w.dims = [8, 8, 1, 1];
-    const extra = Array.from({ length: fillers }, (_, i) => externalTensor(`filler_${i}`, fillerBytes / 4, 'weights.bin', headerBytes + i * fillerBytes));
+    const extra = Array.from({ length: fillers }, (_, i) =>
+      externalTensor(`filler_${i}`, fillerBytes / 4, 'weights.bin', headerBytes + i * fillerBytes),
+    );
     const input = join(dir, 'model.onnx');
     await saveModel(convModel(w, extra), input, { durable: false });
     const before = { model: sha256(input), data: statSync(data) };
 
     const out = join(dir, 'model.sge.onnx');
-    const r = await spawnCli([input, '--after', 'conv', '-g', '2', '-o', out], { nodeArgs: ['--import', rssPreload(root)] });
+    const r = await spawnCli([input, '--after', 'conv', '-g', '2', '-o', out], {
+      nodeArgs: ['--import', rssPreload(root)],
+    });
     expect(r.code, r.stderr).toBe(0);
     const peak = peakMiB(r);
     console.log(`[test/cli] sparse external data ${(total / 2 ** 30).toFixed(2)} GiB: peak RSS ${peak.toFixed(0)} MiB`);
@@ -209,7 +277,8 @@ describe('weights in external data are never read into memory', () => {
 
   it('300 MiB of external data, output in another folder: the data is copied beside it, RSS stays low, the result validates', async () => {
     const dir = subFolder(root, 'ext');
-    const srcDir = subFolder(dir, 'src'), outDir = subFolder(dir, 'out');
+    const srcDir = subFolder(dir, 'src'),
+      outDir = subFolder(dir, 'out');
     const data = join(srcDir, 'model.data');
     const fillerBytes = 300 * MiB;
     const fd = openSync(data, 'w');
@@ -221,11 +290,15 @@ describe('weights in external data are never read into memory', () => {
     const w = externalTensor('w', 64, 'model.data', 0);
     w.dims = [8, 8, 1, 1];
     const input = join(srcDir, 'model.onnx');
-    await saveModel(convModel(w, [externalTensor('filler', fillerBytes / 4, 'model.data', 4096)]), input, { durable: false });
+    await saveModel(convModel(w, [externalTensor('filler', fillerBytes / 4, 'model.data', 4096)]), input, {
+      durable: false,
+    });
     const dataHash = sha256(data);
 
     const out = join(outDir, 'model.sge.onnx');
-    const r = await spawnCli([input, '--after', 'conv', '-g', '2', '-o', out], { nodeArgs: ['--import', rssPreload(root)] });
+    const r = await spawnCli([input, '--after', 'conv', '-g', '2', '-o', out], {
+      nodeArgs: ['--import', rssPreload(root)],
+    });
     expect(r.code, r.stderr).toBe(0);
     const peak = peakMiB(r);
     console.log(`[test/cli] external data 300 MiB copied to another folder: peak RSS ${peak.toFixed(0)} MiB`);

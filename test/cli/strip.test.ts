@@ -9,7 +9,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('sge-inject strip', () => {
   it('gives back the original model byte for byte, after either form', async () => {
-    for (const [model, args] of [[RESNET13, ['--groups', '8', '--after', '*/conv3/Conv']], [VGG, ['--after', 'conv4_*', '--inline']]] as const) {
+    for (const [model, args] of [
+      [RESNET13, ['--groups', '8', '--after', '*/conv3/Conv']],
+      [VGG, ['--after', 'conv4_*', '--inline']],
+    ] as const) {
       const injected = join(dir, 'injected.onnx');
       const stripped = join(dir, 'stripped.onnx');
       expect((await cli([model, ...args, '-o', injected])).status).toBe(0);

@@ -4,11 +4,25 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  decodeModel, encodeModel, encodeMessageChunks, concatChunks, ModelProtoType, onnxRoot, DataType,
-  type ModelProto, type TensorProto,
+  decodeModel,
+  encodeModel,
+  encodeMessageChunks,
+  concatChunks,
+  ModelProtoType,
+  onnxRoot,
+  DataType,
+  type ModelProto,
+  type TensorProto,
 } from '../../src/codec/index.js';
 import {
-  makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo, makeInt64Tensor,
+  makeAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeTensor,
+  makeValueInfo,
+  makeInt64Tensor,
 } from '../../src/graph/factory.js';
 
 const ROOT = new URL('../../fixtures/', import.meta.url).pathname;
@@ -48,12 +62,15 @@ describe('fixture models', () => {
     expect(Buffer.compare(Buffer.from(out), Buffer.from(bytes))).toBe(0);
   });
 
-  it.each(MODELS.map((p) => [p.slice(ROOT.length), p]))('%s: our encoder equals protobufjs encode().finish()', (_name, path) => {
-    const model = decodeModel(read(path), { source: path });
-    const ours = encodeModel(model);
-    const theirs = ModelProtoType.encode(model as never).finish();
-    expect(Buffer.compare(Buffer.from(ours), Buffer.from(theirs))).toBe(0);
-  });
+  it.each(MODELS.map((p) => [p.slice(ROOT.length), p]))(
+    '%s: our encoder equals protobufjs encode().finish()',
+    (_name, path) => {
+      const model = decodeModel(read(path), { source: path });
+      const ours = encodeModel(model);
+      const theirs = ModelProtoType.encode(model as never).finish();
+      expect(Buffer.compare(Buffer.from(ours), Buffer.from(theirs))).toBe(0);
+    },
+  );
 
   it('keeps every IR 13 marker of markers.json in the re-encoded bytes', () => {
     const markers = JSON.parse(readFileSync(join(ROOT, 'ir13/markers.json'), 'utf8')) as Record<string, string>;
@@ -95,18 +112,32 @@ describe('fixture tensors (.pb TensorProto files)', () => {
 
 describe('models built in memory', () => {
   function built(): ModelProto {
-    const w = makeTensor('w', [4, 3, 3, 3], Float32Array.from({ length: 108 }, (_, i) => Math.sin(i)));
+    const w = makeTensor(
+      'w',
+      [4, 3, 3, 3],
+      Float32Array.from({ length: 108 }, (_, i) => Math.sin(i)),
+    );
     // Large enough to be emitted as a view chunk (≥ 64 KiB) rather than copied.
     const big = makeTensor('big', [64, 300], new Float32Array(64 * 300).fill(0.25));
     const shape = makeInt64Tensor('shape', [3], [-1, 2 ** 40, -(2 ** 33)]);
     const conv = makeNode({
-      op_type: 'Conv', name: 'conv/ünïcødé ✓', input: ['x', 'w'], output: ['y'],
-      attribute: [makeAttribute('pads', { ints: [1, 1, 1, 1] }), makeAttribute('alpha', { float: -0.1 }),
-        makeAttribute('mode', { string: 'größe' }), makeAttribute('group', { int: -3 })],
+      op_type: 'Conv',
+      name: 'conv/ünïcødé ✓',
+      input: ['x', 'w'],
+      output: ['y'],
+      attribute: [
+        makeAttribute('pads', { ints: [1, 1, 1, 1] }),
+        makeAttribute('alpha', { float: -0.1 }),
+        makeAttribute('mode', { string: 'größe' }),
+        makeAttribute('group', { int: -3 }),
+      ],
     });
     const graph = makeGraph({
-      name: 'g', node: [conv], initializer: [w, big, shape],
-      input: [makeValueInfo('x', DataType.FLOAT, ['N', 3, 8, 8])], output: [makeValueInfo('y', DataType.FLOAT, [undefined, 4, 8, 8])],
+      name: 'g',
+      node: [conv],
+      initializer: [w, big, shape],
+      input: [makeValueInfo('x', DataType.FLOAT, ['N', 3, 8, 8])],
+      output: [makeValueInfo('y', DataType.FLOAT, [undefined, 4, 8, 8])],
     });
     return makeModel(graph, [makeOpset('', 13), makeOpset('com.example', 1)]);
   }

@@ -96,7 +96,9 @@ describe(`decoder fuzz (${N} mutations, seed ${SEED})`, () => {
       slowest = Math.max(slowest, ms);
       expect(ms, `${what} took ${ms.toFixed(0)} ms`).toBeLessThan(MAX_MS);
     }
-    console.log(`fuzz: ${N} mutations, ${counts.clean} decoded cleanly, ${counts.typed} ModelDecodeError, slowest ${slowest.toFixed(1)} ms`);
+    console.log(
+      `fuzz: ${N} mutations, ${counts.clean} decoded cleanly, ${counts.typed} ModelDecodeError, slowest ${slowest.toFixed(1)} ms`,
+    );
     expect(counts.clean + counts.typed).toBe(N);
     expect(counts.typed).toBeGreaterThan(0);
   }, 600_000);

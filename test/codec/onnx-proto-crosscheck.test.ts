@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel, type Int64 } from '../../src/codec/index.js';
 import { int64ToNumber } from '../../src/codec/int64.js';
 
-interface LongLike { toNumber(): number }
+interface LongLike {
+  toNumber(): number;
+}
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const { onnx } = require('onnx-proto') as { onnx: any };
@@ -28,19 +30,23 @@ describe('cross-check with onnx-proto', () => {
     const theirs = onnx.ModelProto.decode(bytes);
 
     expect(int64ToNumber(ours.ir_version)).toBe(num(theirs.irVersion));
-    expect(ours.opset_import.map((o) => [o.domain, int64ToNumber(o.version)]))
-      .toEqual(theirs.opsetImport.map((o: any) => [o.domain, num(o.version)]));
+    expect(ours.opset_import.map((o) => [o.domain, int64ToNumber(o.version)])).toEqual(
+      theirs.opsetImport.map((o: any) => [o.domain, num(o.version)]),
+    );
 
     const g = ours.graph!;
     const tg = theirs.graph;
     expect(g.node.length).toBeGreaterThan(10);
-    expect(g.node.map((n) => [n.name, n.op_type, n.input, n.output]))
-      .toEqual(tg.node.map((n: any) => [n.name, n.opType, n.input, n.output]));
-    expect(g.node.map((n) => n.attribute.map((a) => [a.name, a.type, a.ints.map((v: Int64) => int64ToNumber(v)), a.f])))
-      .toEqual(tg.node.map((n: any) => n.attribute.map((a: any) => [a.name, a.type, a.ints.map(num), a.f])));
+    expect(g.node.map((n) => [n.name, n.op_type, n.input, n.output])).toEqual(
+      tg.node.map((n: any) => [n.name, n.opType, n.input, n.output]),
+    );
+    expect(
+      g.node.map((n) => n.attribute.map((a) => [a.name, a.type, a.ints.map((v: Int64) => int64ToNumber(v)), a.f])),
+    ).toEqual(tg.node.map((n: any) => n.attribute.map((a: any) => [a.name, a.type, a.ints.map(num), a.f])));
 
-    expect(g.initializer.map((t) => [t.name, t.data_type, t.dims.map((d) => int64ToNumber(d))]))
-      .toEqual(tg.initializer.map((t: any) => [t.name, t.dataType, t.dims.map(num)]));
+    expect(g.initializer.map((t) => [t.name, t.data_type, t.dims.map((d) => int64ToNumber(d))])).toEqual(
+      tg.initializer.map((t: any) => [t.name, t.dataType, t.dims.map(num)]),
+    );
     g.initializer.forEach((t, i) => {
       expect(Buffer.compare(Buffer.from(t.raw_data!), Buffer.from(tg.initializer[i].rawData))).toBe(0);
     });

@@ -47,7 +47,11 @@ export function nested(head: number[], cycle: number[], levels: number, innermos
 }
 
 /** Position and size of a length prefix inside a message. */
-export interface LengthPrefix { readonly pos: number; readonly size: number; readonly value: number }
+export interface LengthPrefix {
+  readonly pos: number;
+  readonly size: number;
+  readonly value: number;
+}
 
 function readVarint(b: Uint8Array, pos: number, end: number): [number, number] | undefined {
   let v = 0;
@@ -64,7 +68,13 @@ function readVarint(b: Uint8Array, pos: number, end: number): [number, number] |
  * Every length prefix of a well-formed message, descending into length-delimited fields whose
  * content itself parses as a message (a heuristic: strings and packed arrays are mostly not).
  */
-export function lengthPrefixes(b: Uint8Array, start = 0, end = b.length, depth = 0, out: LengthPrefix[] = []): LengthPrefix[] {
+export function lengthPrefixes(
+  b: Uint8Array,
+  start = 0,
+  end = b.length,
+  depth = 0,
+  out: LengthPrefix[] = [],
+): LengthPrefix[] {
   if (depth > 12) return out;
   const found: LengthPrefix[] = [];
   let pos = start;
@@ -73,9 +83,18 @@ export function lengthPrefixes(b: Uint8Array, start = 0, end = b.length, depth =
     if (!tag || tag[0] >>> 3 === 0) return out;
     pos = tag[1];
     switch (tag[0] & 7) {
-      case 0: { const v = readVarint(b, pos, end); if (!v) return out; pos = v[1]; break; }
-      case 1: pos += 8; break;
-      case 5: pos += 4; break;
+      case 0: {
+        const v = readVarint(b, pos, end);
+        if (!v) return out;
+        pos = v[1];
+        break;
+      }
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
       case 2: {
         const len = readVarint(b, pos, end);
         if (!len || len[1] + len[0] > end) return out;
@@ -83,7 +102,8 @@ export function lengthPrefixes(b: Uint8Array, start = 0, end = b.length, depth =
         pos = len[1] + len[0];
         break;
       }
-      default: return out;
+      default:
+        return out;
     }
     if (pos > end) return out;
   }

@@ -2,29 +2,56 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel, type ModelProto } from '../../src/codec/index.js';
 import {
-  addOpsetImport, findNodes, GraphCycleError, makeAttribute, makeGraph, makeModel, makeNode, makeTensor,
-  makeValueInfo, ModelIndex, NameAuthority, opsetVersion, raiseIrVersion, removeUnusedCreated, renameTensor,
-  restoreIrVersion, spliceAfterOutput, topologicalSort, irVersion, ORIGINAL_IR_KEY, nearestNames,
+  addOpsetImport,
+  findNodes,
+  GraphCycleError,
+  makeAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeTensor,
+  makeValueInfo,
+  ModelIndex,
+  NameAuthority,
+  opsetVersion,
+  raiseIrVersion,
+  removeUnusedCreated,
+  renameTensor,
+  restoreIrVersion,
+  spliceAfterOutput,
+  topologicalSort,
+  irVersion,
+  ORIGINAL_IR_KEY,
+  nearestNames,
 } from '../../src/graph/index.js';
 
-const fixture = (p: string): ModelProto => decodeModel(new Uint8Array(readFileSync(new URL(`../../fixtures/${p}`, import.meta.url))));
+const fixture = (p: string): ModelProto =>
+  decodeModel(new Uint8Array(readFileSync(new URL(`../../fixtures/${p}`, import.meta.url))));
 
 /** x → Relu → If(cond) { then: Conv(x_relu) ; else: Identity(x_relu) } → out; the branches read an outer name. */
 function modelWithIf(): ModelProto {
   const w = makeTensor('w', [4, 4, 1, 1], new Float32Array(16).fill(0.5));
   const thenG = makeGraph({
-    name: 'then', node: [makeNode({ op_type: 'Conv', name: 'inner_conv', input: ['r', 'w'], output: ['then_out'] })],
+    name: 'then',
+    node: [makeNode({ op_type: 'Conv', name: 'inner_conv', input: ['r', 'w'], output: ['then_out'] })],
     output: [makeValueInfo('then_out', 1, ['N', 4, 3, 3])],
   });
   const elseG = makeGraph({
-    name: 'else', node: [makeNode({ op_type: 'Identity', name: 'inner_id', input: ['r'], output: ['else_out'] })],
+    name: 'else',
+    node: [makeNode({ op_type: 'Identity', name: 'inner_id', input: ['r'], output: ['else_out'] })],
     output: [makeValueInfo('else_out', 1, ['N', 4, 3, 3])],
   });
   const g = makeGraph({
     name: 'g',
     node: [
       makeNode({ op_type: 'Relu', name: 'relu', input: ['x'], output: ['r'] }),
-      makeNode({ op_type: 'If', name: 'if', input: ['cond'], output: ['out'], attribute: [makeAttribute('then_branch', { graph: thenG }), makeAttribute('else_branch', { graph: elseG })] }),
+      makeNode({
+        op_type: 'If',
+        name: 'if',
+        input: ['cond'],
+        output: ['out'],
+        attribute: [makeAttribute('then_branch', { graph: thenG }), makeAttribute('else_branch', { graph: elseG })],
+      }),
     ],
     initializer: [w],
     input: [makeValueInfo('x', 1, ['N', 4, 3, 3]), makeValueInfo('cond', 9, [])],
@@ -81,7 +108,10 @@ describe('selection', () => {
 describe('ModelIndex', () => {
   it('sees outer-scope reads from subgraphs as consumers', () => {
     const index = new ModelIndex(modelWithIf());
-    const readers = index.consumerNodes('r').map((c) => c.node.name).sort();
+    const readers = index
+      .consumerNodes('r')
+      .map((c) => c.node.name)
+      .sort();
     expect(readers).toEqual(['inner_conv', 'inner_id']);
     expect(index.producer('r')?.node.name).toBe('relu');
     expect(index.isGraphOutput('out')).toBe(true);
@@ -95,13 +125,20 @@ describe('spliceAfterOutput', () => {
     const g = m.graph!;
     const relu = g.node[0]!;
     const names = new NameAuthority(m);
-    const { x, y } = spliceAfterOutput(g, relu, 0, names, (x, y) => ({ nodes: [makeNode({ op_type: 'Sigmoid', name: names.fresh('sig'), input: [x], output: [y] })] }));
+    const { x, y } = spliceAfterOutput(g, relu, 0, names, (x, y) => ({
+      nodes: [makeNode({ op_type: 'Sigmoid', name: names.fresh('sig'), input: [x], output: [y] })],
+    }));
     expect(y).toBe('r');
     expect(relu.output[0]).toBe(x);
     expect(g.node.map((n) => n.op_type)).toEqual(['Relu', 'Sigmoid', 'If']);
     const index = new ModelIndex(m);
     expect(index.producer('r')?.node.op_type).toBe('Sigmoid');
-    expect(index.consumerNodes('r').map((c) => c.node.name).sort()).toEqual(['inner_conv', 'inner_id']);
+    expect(
+      index
+        .consumerNodes('r')
+        .map((c) => c.node.name)
+        .sort(),
+    ).toEqual(['inner_conv', 'inner_id']);
   });
 
   it('keeps a graph output name and copies its type to the fresh name', () => {
@@ -109,7 +146,9 @@ describe('spliceAfterOutput', () => {
     const g = m.graph!;
     const ifNode = g.node[1]!;
     const names = new NameAuthority(m);
-    const { x } = spliceAfterOutput(g, ifNode, 0, names, (x, y) => ({ nodes: [makeNode({ op_type: 'Identity', input: [x], output: [y] })] }));
+    const { x } = spliceAfterOutput(g, ifNode, 0, names, (x, y) => ({
+      nodes: [makeNode({ op_type: 'Identity', input: [x], output: [y] })],
+    }));
     expect(g.output[0]!.name).toBe('out');
     expect(g.value_info.find((v) => v.name === x)?.type).toEqual(g.output[0]!.type);
   });
@@ -118,7 +157,11 @@ describe('spliceAfterOutput', () => {
     const m = modelWithIf();
     const before = encodeModel(m);
     const names = new NameAuthority(m);
-    expect(() => spliceAfterOutput(m.graph!, m.graph!.node[0]!, 0, names, (x) => ({ nodes: [makeNode({ op_type: 'Identity', input: [x], output: ['elsewhere'] })] }))).toThrow(/exactly once/);
+    expect(() =>
+      spliceAfterOutput(m.graph!, m.graph!.node[0]!, 0, names, (x) => ({
+        nodes: [makeNode({ op_type: 'Identity', input: [x], output: ['elsewhere'] })],
+      })),
+    ).toThrow(/exactly once/);
     expect(encodeModel(m)).toEqual(before);
   });
 });
@@ -168,11 +211,13 @@ describe('topologicalSort', () => {
   });
 
   it('reports a cycle with the nodes involved', () => {
-    const g = makeGraph({ node: [
-      makeNode({ op_type: 'Relu', name: 'a', input: ['b_out'], output: ['a_out'] }),
-      makeNode({ op_type: 'Relu', name: 'b', input: ['a_out'], output: ['b_out'] }),
-      makeNode({ op_type: 'Relu', name: 'c', input: ['x'], output: ['c_out'] }),
-    ] });
+    const g = makeGraph({
+      node: [
+        makeNode({ op_type: 'Relu', name: 'a', input: ['b_out'], output: ['a_out'] }),
+        makeNode({ op_type: 'Relu', name: 'b', input: ['a_out'], output: ['b_out'] }),
+        makeNode({ op_type: 'Relu', name: 'c', input: ['x'], output: ['c_out'] }),
+      ],
+    });
     try {
       topologicalSort(g);
       expect.unreachable();

@@ -18,7 +18,9 @@ export interface Comparison {
 
 /** Compares `actual` with the reference `expected`. */
 export function compareArrays(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { rtol: number; atol: number },
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { rtol: number; atol: number },
 ): Comparison {
   if (actual.length !== expected.length) throw new Error(`length ${actual.length} vs ${expected.length}`);
   let failures = 0;
@@ -51,6 +53,7 @@ export function compareArrays(
 
 /** A one-line account of a comparison, for assertion messages. */
 export function describeComparison(c: Comparison, actual: ArrayLike<number>, expected: ArrayLike<number>): string {
-  const at = c.firstFailure >= 0 ? `; first at ${c.firstFailure}: ${actual[c.firstFailure]} vs ${expected[c.firstFailure]}` : '';
+  const at =
+    c.firstFailure >= 0 ? `; first at ${c.firstFailure}: ${actual[c.firstFailure]} vs ${expected[c.firstFailure]}` : '';
   return `${c.failures} failing (${c.nanMismatches} NaN mismatches), max |d| ${c.maxAbs.toExponential(3)}, max rel (|d|>atol) ${c.maxRel.toExponential(3)}${at}`;
 }

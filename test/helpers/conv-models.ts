@@ -1,6 +1,14 @@
 /** Small convolutional models built with the factory, for transform tests. */
 import { DataType, type ModelProto } from '../../src/codec/types.js';
-import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, makeAttribute, type Dim } from '../../src/graph/factory.js';
+import {
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeValueInfo,
+  makeAttribute,
+  type Dim,
+} from '../../src/graph/factory.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
 
 /** The values of an identity convolution weight [C, C, 1, …] (the conv output equals its input exactly). */
@@ -35,11 +43,16 @@ export function identityConvModel(o: ConvModelOptions): ModelProto {
   w.dims = [o.channels, o.channels, ...new Array<number>(rank).fill(1)];
   const out = o.convOutput ?? 'conv_out';
   const conv = makeNode({
-    op_type: 'Conv', name: o.convName ?? 'conv', input: ['X', 'conv.weight'], output: [out],
+    op_type: 'Conv',
+    name: o.convName ?? 'conv',
+    input: ['X', 'conv.weight'],
+    output: [out],
     attribute: [makeAttribute('kernel_shape', { ints: new Array<number>(rank).fill(1) })],
   });
   const graph = makeGraph({
-    name: 'identity_conv', node: [conv], initializer: [w],
+    name: 'identity_conv',
+    node: [conv],
+    initializer: [w],
     input: [makeValueInfo('X', elemType, ['N', o.channels, ...o.spatial])],
     output: [makeValueInfo(out, elemType, ['N', o.channels, ...o.spatial])],
   });

@@ -11,7 +11,9 @@ let ort: typeof Ort | undefined;
 
 /** Runs `model` once on the CPU with `feeds`; returns every output's data and dims. */
 export async function runOrt(
-  model: Uint8Array, feeds: Readonly<Record<string, Feed>>, options: Ort.InferenceSession.SessionOptions = {},
+  model: Uint8Array,
+  feeds: Readonly<Record<string, Feed>>,
+  options: Ort.InferenceSession.SessionOptions = {},
 ): Promise<Record<string, { data: Float32Array | Uint16Array; dims: readonly number[] }>> {
   ort ??= await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3, ...options });

@@ -4,9 +4,7 @@
  */
 import { DataType } from '../../src/codec/types.js';
 import { encodeModel } from '../../src/codec/encode.js';
-import {
-  makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, type Dim,
-} from '../../src/graph/factory.js';
+import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, type Dim } from '../../src/graph/factory.js';
 import { buildSgeNodes } from '../../src/sge/expansion.js';
 import { buildSgeFunction } from '../../src/sge/function.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
@@ -41,20 +39,32 @@ export function sgeProbeModel(o: ProbeOptions): ModelProto {
   const initializers = [weight, bias];
   if (o.mode === 'inline') {
     const built = buildSgeNodes({
-      opset: o.opset, elemType, ...io, prefix: `${site}/sge`, channels: o.channels, groups: o.weight.length,
+      opset: o.opset,
+      elemType,
+      ...io,
+      prefix: `${site}/sge`,
+      channels: o.channels,
+      groups: o.weight.length,
       shape: o.known ?? o.declared,
     });
     nodes = built.nodes;
     initializers.push(...built.initializers);
   } else {
-    nodes = [makeNode({
-      op_type: sgeOpFor(elemType), domain: SGE_DOMAIN, name: `${site}/sge`,
-      input: [io.x, io.weight, io.bias], output: [io.y],
-    })];
+    nodes = [
+      makeNode({
+        op_type: sgeOpFor(elemType),
+        domain: SGE_DOMAIN,
+        name: `${site}/sge`,
+        input: [io.x, io.weight, io.bias],
+        output: [io.y],
+      }),
+    ];
     opsets.push(makeOpset(SGE_DOMAIN, SGE_DOMAIN_VERSION));
   }
   const graph = makeGraph({
-    name: 'sge_probe', node: nodes, initializer: initializers,
+    name: 'sge_probe',
+    node: nodes,
+    initializer: initializers,
     input: [makeValueInfo('X', elemType, [...o.declared])],
     output: [makeValueInfo('Y', elemType, [...o.declared])],
   });

@@ -31,8 +31,11 @@ const SGE_OP_DIR = new URL('../../fixtures/sge-op/', import.meta.url).pathname;
 
 /** Names of the sge-op fixture cases. */
 export const SGE_OP_CASES = [
-  'basic_2x64x7x7_g8', 'constant_input_1x16x5x5_g4', 'paper_init_2x64x8x8_g16',
-  'resnet_stage1_1x256x56x56_g64', 'single_pixel_2x64x1x1_g8',
+  'basic_2x64x7x7_g8',
+  'constant_input_1x16x5x5_g4',
+  'paper_init_2x64x8x8_g16',
+  'resnet_stage1_1x256x56x56_g64',
+  'single_pixel_2x64x1x1_g8',
 ] as const;
 
 /** Loads one sge-op case. */

@@ -49,7 +49,7 @@ describe('loadModel on bad input', () => {
 
   it('random bytes', async () => {
     let s = 12345;
-    const bytes = Uint8Array.from({ length: 4096 }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+    const bytes = Uint8Array.from({ length: 4096 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
     await failure(file('random.onnx', bytes), ModelDecodeError);
   });
 
@@ -61,7 +61,10 @@ describe('loadModel on bad input', () => {
   });
 
   it('a JSON file named .onnx', async () => {
-    const e = await failure(file('model.onnx', JSON.stringify({ graph: { node: [] }, ir_version: 8 })), ModelDecodeError);
+    const e = await failure(
+      file('model.onnx', JSON.stringify({ graph: { node: [] }, ir_version: 8 })),
+      ModelDecodeError,
+    );
     expect(e.message).toMatch(/JSON/);
   });
 

@@ -5,8 +5,23 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, saveModel, safeLocation } from '../../src/io/index.js';
-import { decodeModel, encodeModel, DataType, DataLocation, type ModelProto, type TensorProto } from '../../src/codec/index.js';
-import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
+import {
+  decodeModel,
+  encodeModel,
+  DataType,
+  DataLocation,
+  type ModelProto,
+  type TensorProto,
+} from '../../src/codec/index.js';
+import {
+  makeAttribute,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeTensor,
+  makeValueInfo,
+} from '../../src/graph/factory.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { tempFolder } from './tmp.js';
 import { seededUniform } from '../helpers/random.js';
@@ -15,7 +30,9 @@ import { runChild } from './helpers/child.js';
 const dir = tempFolder('ext');
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort;
-beforeAll(async () => { ort = await import('onnxruntime-node'); });
+beforeAll(async () => {
+  ort = await import('onnxruntime-node');
+});
 
 /** Deterministic pseudo-random floats in [-1, 1). */
 const randoms = (n: number, seed: number): Float32Array => seededUniform(n, seed);
@@ -26,13 +43,22 @@ function convModel(): ModelProto {
   const b1 = makeTensor('b1', [16], randoms(16, 2));
   const w2 = makeTensor('w2', [8, 16, 1, 1], randoms(8 * 16, 3));
   const nodes = [
-    makeNode({ op_type: 'Conv', name: 'conv1', input: ['x', 'w1', 'b1'], output: ['c1'], attribute: [makeAttribute('pads', { ints: [1, 1, 1, 1] })] }),
+    makeNode({
+      op_type: 'Conv',
+      name: 'conv1',
+      input: ['x', 'w1', 'b1'],
+      output: ['c1'],
+      attribute: [makeAttribute('pads', { ints: [1, 1, 1, 1] })],
+    }),
     makeNode({ op_type: 'Relu', name: 'relu', input: ['c1'], output: ['r1'] }),
     makeNode({ op_type: 'Conv', name: 'conv2', input: ['r1', 'w2'], output: ['y'] }),
   ];
   const graph = makeGraph({
-    name: 'tiny', node: nodes, initializer: [w1, b1, w2],
-    input: [makeValueInfo('x', DataType.FLOAT, [1, 3, 8, 8])], output: [makeValueInfo('y', DataType.FLOAT, [1, 8, 8, 8])],
+    name: 'tiny',
+    node: nodes,
+    initializer: [w1, b1, w2],
+    input: [makeValueInfo('x', DataType.FLOAT, [1, 3, 8, 8])],
+    output: [makeValueInfo('y', DataType.FLOAT, [1, 8, 8, 8])],
   });
   return makeModel(graph, [makeOpset('', 13)]);
 }
@@ -40,7 +66,8 @@ function convModel(): ModelProto {
 const X = randoms(3 * 64, 9);
 
 async function run(model: string | Uint8Array): Promise<Float32Array> {
-  const session = typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
+  const session =
+    typeof model === 'string' ? await ort.InferenceSession.create(model) : await ort.InferenceSession.create(model);
   const out = await session.run({ x: new ort.Tensor('float32', X, [1, 3, 8, 8]) });
   await session.release();
   return out.y!.data as Float32Array;
@@ -48,7 +75,8 @@ async function run(model: string | Uint8Array): Promise<Float32Array> {
 
 function locations(path: string): string[] {
   const model = decodeModel(new Uint8Array(readFileSync(path)));
-  return model.graph!.initializer.filter((t) => t.data_location === DataLocation.EXTERNAL)
+  return model
+    .graph!.initializer.filter((t) => t.data_location === DataLocation.EXTERNAL)
     .map((t) => t.external_data.find((e) => e.key === 'location')!.value!);
 }
 
@@ -59,7 +87,8 @@ function entry(t: TensorProto, key: string): string | undefined {
 /** Turns `t` into a reference to `location` (whose bytes the test wrote by hand), with or without offset/length. */
 function makeExternal(t: TensorProto, location: string, withRange: boolean): void {
   t.external_data = [{ key: 'location', value: location }];
-  if (withRange) t.external_data.push({ key: 'offset', value: '0' }, { key: 'length', value: String(t.raw_data!.length) });
+  if (withRange)
+    t.external_data.push({ key: 'offset', value: '0' }, { key: 'length', value: String(t.raw_data!.length) });
   t.data_location = DataLocation.EXTERNAL;
   delete t.raw_data;
 }
@@ -76,7 +105,13 @@ describe('external data', () => {
     const before = encodeModel(model);
     const out = join(folder('a'), 'model.onnx');
     const report = await saveModel(model, out, { externalData: true });
-    expect(report.externalData).toEqual({ location: 'model.onnx.data', path: `${out}.data`, tensors: 1, byteLength: 1728, automatic: false });
+    expect(report.externalData).toEqual({
+      location: 'model.onnx.data',
+      path: `${out}.data`,
+      tensors: 1,
+      byteLength: 1728,
+      automatic: false,
+    });
     // The caller's model is not changed.
     expect(Buffer.compare(Buffer.from(encodeModel(model)), Buffer.from(before))).toBe(0);
     const saved = decodeModel(new Uint8Array(readFileSync(out)));
@@ -107,7 +142,9 @@ describe('external data', () => {
     expect(Number(entry(big, 'offset')) % 4096).toBe(0);
     const data = readFileSync(`${out}.data`);
     const off = Number(entry(big, 'offset'));
-    expect(Buffer.compare(data.subarray(off, off + 1_200_000), Buffer.from(model.graph!.initializer[3]!.raw_data!))).toBe(0);
+    expect(
+      Buffer.compare(data.subarray(off, off + 1_200_000), Buffer.from(model.graph!.initializer[3]!.raw_data!)),
+    ).toBe(0);
   });
 
   it('a loaded model saved into another folder copies its data file and still runs', async () => {
@@ -131,9 +168,9 @@ describe('external data', () => {
     const src = join(folder('clash-src'), 'model.onnx');
     await saveModel(convModel(), src, { externalData: true });
     const outDir = folder('clash');
-    writeFileSync(join(outDir, 'model.onnx.data'), 'somebody else\'s file');
+    writeFileSync(join(outDir, 'model.onnx.data'), "somebody else's file");
     const first = await saveModel(await loadModel(src), join(outDir, 'o.onnx'));
-    expect(readFileSync(join(outDir, 'model.onnx.data'), 'utf8')).toBe('somebody else\'s file');
+    expect(readFileSync(join(outDir, 'model.onnx.data'), 'utf8')).toBe("somebody else's file");
     expect(locations(join(outDir, 'o.onnx'))).toEqual(['model.onnx.1.data']);
     expect(first.copied).toEqual([{ from: `${src}.data`, to: join(outDir, 'model.onnx.1.data') }]);
     expect(first.notes.join('\n')).toMatch(/is a different file, left as it is/);
@@ -151,7 +188,9 @@ describe('external data', () => {
     const out = join(folder('named-dst'), 'out.onnx');
     const report = await saveModel(await loadModel(src), out);
     expect(locations(out)).toEqual(['out.1.onnx']);
-    expect(report.copied).toEqual([{ from: join(dir, 'named-src', 'out.onnx'), to: join(dir, 'named-dst', 'out.1.onnx') }]);
+    expect(report.copied).toEqual([
+      { from: join(dir, 'named-src', 'out.onnx'), to: join(dir, 'named-dst', 'out.1.onnx') },
+    ]);
     expect(await run(out)).toEqual(await run(encodeModel(convModel())));
     // In its own folder, out.onnx holds the weights: overwriting it would break model.onnx.
     const inPlace = join(dir, 'named-src', 'out.onnx');
@@ -247,7 +286,9 @@ describe('external data', () => {
     const short = await loadModel(path, { loadExternal: true }).catch((e: unknown) => e);
     expect(short).toBeInstanceOf(InputError);
     expect((short as Error).message).toMatch(/initializer 'w1'.*only 100 bytes/);
-    const shortSave = await saveModel(await loadModel(path), join(folder('broken-out'), 'o.onnx')).catch((e: unknown) => e);
+    const shortSave = await saveModel(await loadModel(path), join(folder('broken-out'), 'o.onnx')).catch(
+      (e: unknown) => e,
+    );
     expect(shortSave).toBeInstanceOf(InputError);
     rmSync(`${path}.data`);
     const missing = await loadModel(path, { loadExternal: true }).catch((e: unknown) => e);
@@ -273,7 +314,9 @@ describe('external data', () => {
   it('externalData: false refuses the automatic switch; a graph too big even then is an InputError', async () => {
     const out = join(folder('refuse'), 'm.onnx');
     await expect(saveModel(convModel(), out, { maxModelBytes: 2000, externalData: false })).rejects.toThrow(InputError);
-    await expect(saveModel(convModel(), out, { maxModelBytes: 100 })).rejects.toThrow(/even with its large initializers/);
+    await expect(saveModel(convModel(), out, { maxModelBytes: 100 })).rejects.toThrow(
+      /even with its large initializers/,
+    );
     expect(readdirSync(join(dir, 'refuse'))).toEqual([]);
   });
 
@@ -294,7 +337,9 @@ describe('external data', () => {
     writeFileSync(join(outDir, 'weights'), 'a file, not a folder');
     writeFileSync(join(outDir, 'o.onnx'), 'previous');
     const loaded = await loadModel(src);
-    const err = await saveModel(loaded, join(outDir, 'o.onnx'), { externalData: { location: 'weights/new.bin', threshold: 0 } }).catch((e: unknown) => e);
+    const err = await saveModel(loaded, join(outDir, 'o.onnx'), {
+      externalData: { location: 'weights/new.bin', threshold: 0 },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(readFileSync(join(outDir, 'o.onnx'), 'utf8')).toBe('previous');
     expect(readdirSync(outDir).sort()).toEqual(['o.onnx', 'weights']);
@@ -306,7 +351,11 @@ describe('external data', () => {
     writeFileSync(out, 'previous');
     const fixture = new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url).pathname;
     // Two 2 MiB initializers go to the data file; the limit is 1 MiB.
-    const r = await runChild('save-child.ts', { input: fixture, outputs: [out], views: 2, viewMiB: 2, options: { externalData: true } }, { ulimitFileBlocks: 1024 });
+    const r = await runChild(
+      'save-child.ts',
+      { input: fixture, outputs: [out], views: 2, viewMiB: 2, options: { externalData: true } },
+      { ulimitFileBlocks: 1024 },
+    );
     expect(r.json, r.stderr).toMatchObject({ ok: false, name: 'InputError' });
     expect(readFileSync(out, 'utf8')).toBe('previous');
     expect(readdirSync(outDir)).toEqual(['out.onnx']);

@@ -29,25 +29,36 @@ describe('external data larger than 2 GiB', () => {
       const t = makeTensorShell(`w${i}`, [COLS, ROWS], DataType.FLOAT);
       t.data_location = DataLocation.EXTERNAL;
       t.external_data = [
-        { key: 'location', value: 'big.onnx.data' }, { key: 'offset', value: String(i * BYTES) }, { key: 'length', value: String(BYTES) },
+        { key: 'location', value: 'big.onnx.data' },
+        { key: 'offset', value: String(i * BYTES) },
+        { key: 'length', value: String(BYTES) },
       ];
       inits.push(t);
       nodes.push(makeNode({ op_type: 'MatMul', name: `mm${i}`, input: [prev, `w${i}`], output: [`h${i}`] }));
       prev = `h${i}`;
     }
     const graph = makeGraph({
-      name: 'big', node: nodes, initializer: inits,
-      input: [makeValueInfo('x', DataType.FLOAT, [1, COLS])], output: [makeValueInfo(prev, DataType.FLOAT, [1, ROWS])],
+      name: 'big',
+      node: nodes,
+      initializer: inits,
+      input: [makeValueInfo('x', DataType.FLOAT, [1, COLS])],
+      output: [makeValueInfo(prev, DataType.FLOAT, [1, ROWS])],
     });
     const input = join(dir, 'big.onnx');
     writeFileSync(input, encodeModel(makeModel(graph, [makeOpset('', 13)])));
 
     const same = join(dir, 'edited.onnx');
     const withOption = join(dir, 'edited-ext.onnx');
-    const r = await runChild('save-child.ts', { input, edit: true, outputs: [same, [withOption, { externalData: true }]] }, { timeoutMs: 120_000 });
+    const r = await runChild(
+      'save-child.ts',
+      { input, edit: true, outputs: [same, [withOption, { externalData: true }]] },
+      { timeoutMs: 120_000 },
+    );
     expect(r.json, r.stderr).toMatchObject({ ok: true });
     const peakMiB = Number(r.json!.peakRssKiB) / 1024;
-    console.log(`large external data: weights ${(TENSORS * BYTES / 2 ** 30).toFixed(2)} GiB, child peak RSS ${peakMiB.toFixed(0)} MiB`);
+    console.log(
+      `large external data: weights ${((TENSORS * BYTES) / 2 ** 30).toFixed(2)} GiB, child peak RSS ${peakMiB.toFixed(0)} MiB`,
+    );
     // Far below the weights: a fifth of one tensor would already be 150 MiB above a Node baseline.
     expect(peakMiB).toBeLessThan(400);
 
@@ -56,7 +67,8 @@ describe('external data larger than 2 GiB', () => {
       const saved = decodeModel(new Uint8Array(readFileSync(out)));
       expect(saved.graph!.node.at(-1)!.name).toBe('edit/identity');
       expect(saved.graph!.initializer.map((t) => t.external_data.map((e) => e.value))).toEqual(
-        inits.map((t) => t.external_data.map((e) => e.value)));
+        inits.map((t) => t.external_data.map((e) => e.value)),
+      );
     }
     const reports = r.json!.reports as Array<{ copied: unknown[]; externalData?: unknown }>;
     expect(reports.map((x) => x.copied)).toEqual([[], []]);

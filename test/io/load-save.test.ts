@@ -27,7 +27,9 @@ describe('loadModel', () => {
     for (const t of inits) expect(t.raw_data!.buffer).toBe(buffer);
     // The views sit where the file has those bytes.
     const t = inits.find((x) => x.raw_data!.length > 1000)!;
-    expect(same(t.raw_data!, ORIGINAL.subarray(t.raw_data!.byteOffset, t.raw_data!.byteOffset + t.raw_data!.length))).toBe(true);
+    expect(
+      same(t.raw_data!, ORIGINAL.subarray(t.raw_data!.byteOffset, t.raw_data!.byteOffset + t.raw_data!.length)),
+    ).toBe(true);
   });
 
   it('remembers where the model came from', async () => {
@@ -35,7 +37,7 @@ describe('loadModel', () => {
     expect(modelOrigin(model)).toEqual({ path: FIXTURE, baseDir: join(FIXTURE, '..'), byteLength: ORIGINAL.length });
   });
 
-  it('knows protobuf\'s file size limit', () => {
+  it("knows protobuf's file size limit", () => {
     expect(MAX_MODEL_FILE_BYTES).toBe(2 ** 31 - 1);
   });
 });
@@ -114,17 +116,20 @@ describe('saveModel', () => {
     expect(readdirSync(folder)).toEqual(['out.onnx']);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s during the write leaves the old file and no temporary file', async (signal) => {
-    const folder = join(dir, `signal-${signal}`);
-    mkdirSync(folder);
-    const out = join(folder, 'out.onnx');
-    writeFileSync(out, 'the previous model');
-    // 8 initializers viewing one 8 MiB buffer: a 64 MiB write with little memory.
-    const r = await runChild('save-child.ts', { input: FIXTURE, outputs: [out], views: 8, viewMiB: 8, signal });
-    expect(r.signal, r.stdout + r.stderr).toBe(signal);
-    expect(readFileSync(out, 'utf8')).toBe('the previous model');
-    expect(readdirSync(folder)).toEqual(['out.onnx']);
-  });
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s during the write leaves the old file and no temporary file',
+    async (signal) => {
+      const folder = join(dir, `signal-${signal}`);
+      mkdirSync(folder);
+      const out = join(folder, 'out.onnx');
+      writeFileSync(out, 'the previous model');
+      // 8 initializers viewing one 8 MiB buffer: a 64 MiB write with little memory.
+      const r = await runChild('save-child.ts', { input: FIXTURE, outputs: [out], views: 8, viewMiB: 8, signal });
+      expect(r.signal, r.stdout + r.stderr).toBe(signal);
+      expect(readFileSync(out, 'utf8')).toBe('the previous model');
+      expect(readdirSync(folder)).toEqual(['out.onnx']);
+    },
+  );
 
   it('two processes saving the same input to different outputs at once do not interfere', async () => {
     const folder = join(dir, 'concurrent');

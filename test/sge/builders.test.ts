@@ -4,7 +4,17 @@ import { encodeModel } from '../../src/codec/encode.js';
 import { int64ToNumber } from '../../src/codec/int64.js';
 import { makeGraph, makeModel, makeOpset, makeValueInfo } from '../../src/graph/factory.js';
 import {
-  cast, checkOpset, MAX_OPSET, MIN_OPSET, OpBuilder, reduce, reshape, shapeOf, sinceVersion, squeeze, unsqueeze,
+  cast,
+  checkOpset,
+  MAX_OPSET,
+  MIN_OPSET,
+  OpBuilder,
+  reduce,
+  reshape,
+  shapeOf,
+  sinceVersion,
+  squeeze,
+  unsqueeze,
   type ReduceOp,
 } from '../../src/builders/index.js';
 import { InputError } from '../../src/errors.js';
@@ -46,20 +56,30 @@ describe('op forms by opset', () => {
 
   it('ReduceMean/ReduceSumSquare take axes as an attribute below 18, an input from 18', () => {
     for (const op of ['ReduceMean', 'ReduceSumSquare', 'ReduceMax'] as const) {
-      expect(inputsAndAttrs(17, (b) => reduce(b, op, 'x', [1], 'r'))).toEqual([{ op, inputs: 1, attrs: ['axes', 'keepdims'] }]);
+      expect(inputsAndAttrs(17, (b) => reduce(b, op, 'x', [1], 'r'))).toEqual([
+        { op, inputs: 1, attrs: ['axes', 'keepdims'] },
+      ]);
       expect(inputsAndAttrs(18, (b) => reduce(b, op, 'x', [1], 'r'))).toEqual([{ op, inputs: 2, attrs: ['keepdims'] }]);
     }
   });
 
   it('ReduceSum takes axes as an input from 13; Unsqueeze/Squeeze too', () => {
-    expect(inputsAndAttrs(12, (b) => reduce(b, 'ReduceSum', 'x', [1], 'r'))[0]).toMatchObject({ inputs: 1, attrs: ['axes', 'keepdims'] });
-    expect(inputsAndAttrs(13, (b) => reduce(b, 'ReduceSum', 'x', [1], 'r'))[0]).toMatchObject({ inputs: 2, attrs: ['keepdims'] });
+    expect(inputsAndAttrs(12, (b) => reduce(b, 'ReduceSum', 'x', [1], 'r'))[0]).toMatchObject({
+      inputs: 1,
+      attrs: ['axes', 'keepdims'],
+    });
+    expect(inputsAndAttrs(13, (b) => reduce(b, 'ReduceSum', 'x', [1], 'r'))[0]).toMatchObject({
+      inputs: 2,
+      attrs: ['keepdims'],
+    });
     expect(inputsAndAttrs(12, (b) => unsqueeze(b, 'x', [0], 'u'))[0]).toMatchObject({ inputs: 1, attrs: ['axes'] });
     expect(inputsAndAttrs(13, (b) => squeeze(b, 'x', [0], 'u'))[0]).toMatchObject({ inputs: 2, attrs: [] });
   });
 
   it('Shape takes start/end from 15; before, Shape then Slice (or only Slice of a given shape)', () => {
-    expect(inputsAndAttrs(15, (b) => shapeOf(b, 'x', 's', 1, 2))).toEqual([{ op: 'Shape', inputs: 1, attrs: ['start', 'end'] }]);
+    expect(inputsAndAttrs(15, (b) => shapeOf(b, 'x', 's', 1, 2))).toEqual([
+      { op: 'Shape', inputs: 1, attrs: ['start', 'end'] },
+    ]);
     expect(inputsAndAttrs(14, (b) => shapeOf(b, 'x', 's', 1, 2)).map((n) => n.op)).toEqual(['Shape', 'Slice']);
     expect(inputsAndAttrs(14, (b) => shapeOf(b, 'x', 's', 1, 2, 'full')).map((n) => n.op)).toEqual(['Slice']);
     expect(inputsAndAttrs(14, (b) => shapeOf(b, 'x', 's'))).toEqual([{ op: 'Shape', inputs: 1, attrs: [] }]);
@@ -132,11 +152,14 @@ describe('every builder runs in onnxruntime at every opset 11…26', () => {
       outputs.push(cast(b, shapeOf(b, 'x', 'all'), DataType.FLOAT, 'shape_float'));
       outputs.push(reshape(b, 'x', [0, -1], 'flat'));
       const graph = makeGraph({
-        node: b.nodes, initializer: b.initializers,
+        node: b.nodes,
+        initializer: b.initializers,
         input: [makeValueInfo('x', DataType.FLOAT, ['N', 3, 'W'])],
         output: outputs.map((o) => ({ name: o, metadata_props: [] })),
       });
-      const out = await runOrt(encodeModel(makeModel(graph, [makeOpset('', opset)])), { x: { data: X, dims: [2, 3, 4] } });
+      const out = await runOrt(encodeModel(makeModel(graph, [makeOpset('', opset)])), {
+        x: { data: X, dims: [2, 3, 4] },
+      });
       const get = (i: number) => out[outputs[i]!]!;
       ops.forEach((op, i) => {
         expect(get(i).dims, op).toEqual([2, 1, 4]);

@@ -28,7 +28,22 @@ const MODES = ['inline', 'function'] as const;
 
 /** IR version of the ONNX release that introduced each opset (onnx.helper VERSION_TABLE). */
 const RELEASE_IR: Record<number, number> = {
-  11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 12, 25: 13, 26: 13,
+  11: 6,
+  12: 7,
+  13: 7,
+  14: 7,
+  15: 8,
+  16: 8,
+  17: 8,
+  18: 8,
+  19: 9,
+  20: 9,
+  21: 10,
+  22: 10,
+  23: 11,
+  24: 12,
+  25: 13,
+  26: 13,
 };
 
 const io = { x: 'X', weight: 'p/sge/weight', bias: 'p/sge/bias', y: 'Y', prefix: 'p/sge' };
@@ -50,27 +65,67 @@ async function runProbe(o: ProbeOptions, x: Float32Array, dims: number[]): Promi
   return half ? float16BitsToFloat32(y.data) : (y.data as Float32Array);
 }
 
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { rtol: number; atol: number }, what: string) {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { rtol: number; atol: number },
+  what: string,
+) {
   const r = compareArrays(actual, expected, tol);
   expect(r.ok, `${what}: ${describeComparison(r, actual, expected)}`).toBe(true);
 }
 
 describe('the inline form', () => {
   it('is 19 nodes with static shapes: three full-tensor passes (ReduceMean, MatMul, Mul) and the rest small', () => {
-    const { nodes, initializers } = buildSgeNodes({ ...io, opset: 17, elemType: DataType.FLOAT, channels: 256, groups: 64, shape: [1, 256, 56, 56] });
+    const { nodes, initializers } = buildSgeNodes({
+      ...io,
+      opset: 17,
+      elemType: DataType.FLOAT,
+      channels: 256,
+      groups: 64,
+      shape: [1, 256, 56, 56],
+    });
     expect(nodes.map((n) => n.op_type)).toEqual([
-      'Reshape', 'ReduceMean', 'Reshape', 'MatMul', 'ReduceMean', 'Sub', 'Mul', 'ReduceSum', 'Div', 'Sqrt', 'Add',
-      'Reshape', 'Div', 'Mul', 'Reshape', 'Add', 'Sigmoid', 'Mul', 'Reshape',
+      'Reshape',
+      'ReduceMean',
+      'Reshape',
+      'MatMul',
+      'ReduceMean',
+      'Sub',
+      'Mul',
+      'ReduceSum',
+      'Div',
+      'Sqrt',
+      'Add',
+      'Reshape',
+      'Div',
+      'Mul',
+      'Reshape',
+      'Add',
+      'Sigmoid',
+      'Mul',
+      'Reshape',
     ]);
     const grouped = nodes[0]!.output[0]!;
-    expect(nodes.filter((n) => n.input.includes(grouped)).map((n) => n.op_type)).toEqual(['ReduceMean', 'MatMul', 'Mul']);
+    expect(nodes.filter((n) => n.input.includes(grouped)).map((n) => n.op_type)).toEqual([
+      'ReduceMean',
+      'MatMul',
+      'Mul',
+    ]);
     expectClosedAndSorted(nodes, ['X', io.weight, io.bias, ...initializers.map((t) => t.name!)]);
   });
 
   it('follows the naming conventions: marker on the first node (reading X), last node named <prefix> making Y', () => {
     for (const elemType of [DataType.FLOAT, DataType.FLOAT16] as const) {
       for (const shape of [[1, 64, 7, 7], ['N', 64, 'H', 'W'], undefined] as (Dim[] | undefined)[]) {
-        const { nodes, initializers } = buildSgeNodes({ ...io, opset: 13, elemType, channels: 64, groups: 8, ...(shape ? { shape } : {}) });
+        const { nodes, initializers } = buildSgeNodes({
+          ...io,
+          opset: 13,
+          elemType,
+          channels: 64,
+          groups: 8,
+          ...(shape ? { shape } : {}),
+        });
         const first = nodes[0]!;
         const last = nodes[nodes.length - 1]!;
         expect(first.doc_string).toBe(SGE_INLINE_MARKER);
@@ -89,8 +144,10 @@ describe('the inline form', () => {
   });
 
   it('reads shapes at run time only where they are symbolic', () => {
-    const count = (shape: Dim[], opset = 17) => buildSgeNodes({ ...io, opset, elemType: DataType.FLOAT, channels: 32, groups: 4, shape })
-      .nodes.filter((n) => n.op_type === 'Shape' || n.op_type === 'Slice').length;
+    const count = (shape: Dim[], opset = 17) =>
+      buildSgeNodes({ ...io, opset, elemType: DataType.FLOAT, channels: 32, groups: 4, shape }).nodes.filter(
+        (n) => n.op_type === 'Shape' || n.op_type === 'Slice',
+      ).length;
     expect(count([1, 32, 7, 7])).toBe(0);
     expect(count(['N', 32, 7, 7])).toBe(0); // Reshape's 0 keeps N
     expect(count(['N', 32, 'L'])).toBe(1); // S − 1; the output shape is [0, 32, −1]
@@ -101,24 +158,43 @@ describe('the inline form', () => {
   it('passes every name through freshName', () => {
     const seen: string[] = [];
     const { nodes } = buildSgeNodes({
-      ...io, opset: 18, elemType: DataType.FLOAT, channels: 8, groups: 2, shape: [1, 8, 4, 4],
-      freshName: (b) => { seen.push(b); return `${b}#`; },
+      ...io,
+      opset: 18,
+      elemType: DataType.FLOAT,
+      channels: 8,
+      groups: 2,
+      shape: [1, 8, 4, 4],
+      freshName: (b) => {
+        seen.push(b);
+        return `${b}#`;
+      },
     });
     expect(nodes[1]!.name).toBe('p/sge/channel_mean#');
     expect(seen.every((b) => b.startsWith('p/sge/'))).toBe(true);
   });
 
   it('refuses what it cannot build', () => {
-    expect(() => buildSgeNodes({ ...io, opset: 17, elemType: DataType.DOUBLE as never, channels: 8, groups: 2 })).toThrow(TypeError);
-    expect(() => buildSgeNodes({ ...io, opset: 17, elemType: DataType.FLOAT, channels: 10, groups: 4 })).toThrow(/do not divide/);
-    expect(() => buildSgeNodes({ ...io, opset: 17, elemType: DataType.FLOAT, channels: 8, groups: 2, shape: [1, 16, 3, 3] })).toThrow(/16 channels/);
-    expect(() => buildSgeNodes({ ...io, opset: 10, elemType: DataType.FLOAT, channels: 8, groups: 2 })).toThrow(InputError);
+    expect(() =>
+      buildSgeNodes({ ...io, opset: 17, elemType: DataType.DOUBLE as never, channels: 8, groups: 2 }),
+    ).toThrow(TypeError);
+    expect(() => buildSgeNodes({ ...io, opset: 17, elemType: DataType.FLOAT, channels: 10, groups: 4 })).toThrow(
+      /do not divide/,
+    );
+    expect(() =>
+      buildSgeNodes({ ...io, opset: 17, elemType: DataType.FLOAT, channels: 8, groups: 2, shape: [1, 16, 3, 3] }),
+    ).toThrow(/16 channels/);
+    expect(() => buildSgeNodes({ ...io, opset: 10, elemType: DataType.FLOAT, channels: 8, groups: 2 })).toThrow(
+      InputError,
+    );
   });
 });
 
 describe('the function form', () => {
   it('is a closed FunctionProto per element type with Constant nodes for constants', () => {
-    for (const [elemType, name] of [[DataType.FLOAT, SGE_OP], [DataType.FLOAT16, SGE_OP_FLOAT16]] as const) {
+    for (const [elemType, name] of [
+      [DataType.FLOAT, SGE_OP],
+      [DataType.FLOAT16, SGE_OP_FLOAT16],
+    ] as const) {
       for (const opset of [11, 14, 15, 17, 18, 26]) {
         const f = buildSgeFunction(opset, elemType);
         expect(f.name).toBe(name);
@@ -141,7 +217,13 @@ describe('in onnxruntime, against PyTorch (fixtures/sge-op), symbolic batch and 
       const c = loadSgeOpCase(name);
       const channels = c.x.dims[1]!;
       const ref = referenceSge(c.x.data, c.x.dims, c.weight, c.bias);
-      const base = { opset: 17, channels, weight: c.weight, bias: c.bias, declared: ['N', channels, 'H', 'W'] as Dim[] };
+      const base = {
+        opset: 17,
+        channels,
+        weight: c.weight,
+        bias: c.bias,
+        declared: ['N', channels, 'H', 'W'] as Dim[],
+      };
       const variants: [string, ProbeOptions][] = [
         ['function', { ...base, mode: 'function' }],
         ['inline', { ...base, mode: 'inline' }],
@@ -157,7 +239,7 @@ describe('in onnxruntime, against PyTorch (fixtures/sge-op), symbolic batch and 
   }
 });
 
-describe('opset sweep 11…26 against the reference (IR 8, and the IR of the opset\'s ONNX release)', () => {
+describe("opset sweep 11…26 against the reference (IR 8, and the IR of the opset's ONNX release)", () => {
   const dims = [2, 12, 5, 7];
   const x = randomFloats(2 * 12 * 35, 7, 1.5, 0.2);
   const weight = [0.8, -1.3, 2.1];
@@ -170,10 +252,20 @@ describe('opset sweep 11…26 against the reference (IR 8, and the IR of the ops
       const base = { opset, channels: 12, weight, bias, declared: ['N', 12, 'H', 'W'] as Dim[] };
       const release = RELEASE_IR[opset]!;
       for (const ir of new Set([8, release])) {
-        expectClose(await runProbe({ ...base, mode: 'inline', irVersion: ir }, x, dims), ref32, TOL32, `inline IR ${ir}`);
+        expectClose(
+          await runProbe({ ...base, mode: 'inline', irVersion: ir }, x, dims),
+          ref32,
+          TOL32,
+          `inline IR ${ir}`,
+        );
       }
       for (const ir of new Set([8, Math.max(8, release)])) {
-        expectClose(await runProbe({ ...base, mode: 'function', irVersion: ir }, x, dims), ref32, TOL32, `function IR ${ir}`);
+        expectClose(
+          await runProbe({ ...base, mode: 'function', irVersion: ir }, x, dims),
+          ref32,
+          TOL32,
+          `function IR ${ir}`,
+        );
       }
       for (const mode of MODES) {
         const y = await runProbe({ ...base, mode, elemType: DataType.FLOAT16 }, x16, dims);
@@ -190,10 +282,20 @@ describe('float16 X', () => {
     const ref = referenceSge(x16, c.x.dims, roundToFloat16(c.weight), roundToFloat16(c.bias));
     for (const mode of MODES) {
       for (const known of [undefined, c.x.dims]) {
-        const y = await runProbe({
-          mode, opset: 18, elemType: DataType.FLOAT16, channels: 64, weight: c.weight, bias: c.bias,
-          declared: ['N', 64, 'H', 'W'], ...(known ? { known } : {}),
-        }, x16, c.x.dims);
+        const y = await runProbe(
+          {
+            mode,
+            opset: 18,
+            elemType: DataType.FLOAT16,
+            channels: 64,
+            weight: c.weight,
+            bias: c.bias,
+            declared: ['N', 64, 'H', 'W'],
+            ...(known ? { known } : {}),
+          },
+          x16,
+          c.x.dims,
+        );
         expectClose(y, ref, TOL16, `${mode}${known ? ' static' : ''}`);
         // The errors do reach float16 rounding size: half the tolerance fails, so the bar is not loose.
         expect(compareArrays(y, ref, { rtol: 2 ** -12, atol: 2 ** -24 }).failures).toBeGreaterThan(0);
@@ -210,18 +312,32 @@ describe('1-D and 3-D maps', () => {
   ];
   for (const { name, dims, declared, groups } of cases) {
     it(name, async () => {
-      const x = randomFloats(dims.reduce((a, b) => a * b), dims.length * 31, 2, -0.1);
+      const x = randomFloats(
+        dims.reduce((a, b) => a * b),
+        dims.length * 31,
+        2,
+        -0.1,
+      );
       const weight = Array.from({ length: groups }, (_, i) => (i % 3) - 1 + 0.25 * i);
       const bias = Array.from({ length: groups }, (_, i) => 1 - 0.3 * i);
       const ref = referenceSge(x, dims, weight, bias);
       const base = { opset: 17, channels: dims[1]!, weight, bias, declared };
-      for (const o of [{ ...base, mode: 'function' }, { ...base, mode: 'inline' }, { ...base, mode: 'inline', known: dims }] as ProbeOptions[]) {
+      for (const o of [
+        { ...base, mode: 'function' },
+        { ...base, mode: 'inline' },
+        { ...base, mode: 'inline', known: dims },
+      ] as ProbeOptions[]) {
         expectClose(await runProbe(o, x, dims), ref, TOL32, `${o.mode}${o.known ? ' static' : ''}`);
       }
       const x16 = roundToFloat16(x);
       const ref16 = referenceSge(x16, dims, roundToFloat16(weight), roundToFloat16(bias));
       for (const mode of MODES) {
-        expectClose(await runProbe({ ...base, mode, elemType: DataType.FLOAT16 }, x16, dims), ref16, TOL16, `${mode} float16`);
+        expectClose(
+          await runProbe({ ...base, mode, elemType: DataType.FLOAT16 }, x16, dims),
+          ref16,
+          TOL16,
+          `${mode} float16`,
+        );
       }
     });
   }

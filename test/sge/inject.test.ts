@@ -30,9 +30,14 @@ const F32 = { rtol: 1e-4, atol: 1e-5 };
 const MODES = ['function', 'inline'] as const;
 
 function paramsFor(site: string, weight: ArrayLike<number>, bias: ArrayLike<number>): SgeParamsFile {
-  return parseSgeParams(new TextEncoder().encode(JSON.stringify({
-    groups: weight.length, params: { [site]: { weight: Array.from(weight), bias: Array.from(bias) } },
-  })));
+  return parseSgeParams(
+    new TextEncoder().encode(
+      JSON.stringify({
+        groups: weight.length,
+        params: { [site]: { weight: Array.from(weight), bias: Array.from(bias) } },
+      }),
+    ),
+  );
 }
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = F32): void {
@@ -47,7 +52,11 @@ describe('every sge-op fixture through a one-Conv probe matches PyTorch', () => 
         const c = loadSgeOpCase(name);
         const [, channels, ...spatial] = c.x.dims;
         const model = identityConvModel({ opset: 17, channels: channels!, spatial: spatial.map((_, i) => `S${i}`) });
-        const report = injectSge(model, { after: ['conv'], params: paramsFor('conv', c.weight, c.bias), inline: mode === 'inline' });
+        const report = injectSge(model, {
+          after: ['conv'],
+          params: paramsFor('conv', c.weight, c.bias),
+          inline: mode === 'inline',
+        });
         expect(report.sites).toHaveLength(1);
         expect(report.warnings.join(' ')).toMatch(/dynamic|unknown/);
         const out = await runOrt(encodeModel(model), { X: { data: c.x.data, dims: c.x.dims } });
@@ -64,18 +73,24 @@ describe('torch-exported mini ResNets with SGE are reproduced', () => {
     for (const mode of MODES) {
       it(`opset ${op}, ${mode} form, with the params file`, async () => {
         const model = load(`models/mini_resnet_bottleneck_op${op}.onnx`);
-        const params = parseSgeParams(new Uint8Array(readFileSync(`${FIXTURES}models/mini_resnet_bottleneck_op${op}.sge-g8-params.json`)));
+        const params = parseSgeParams(
+          new Uint8Array(readFileSync(`${FIXTURES}models/mini_resnet_bottleneck_op${op}.sge-g8-params.json`)),
+        );
         const report = injectSge(model, { after: ['*/conv3/Conv'], params, inline: mode === 'inline' });
         expect(report.sites.map((s) => s.name)).toEqual([...params.sites.keys()]);
-        const input = readTensorPb(`${FIXTURES}models/mini_resnet_bottleneck_sge_g8_op${op}/test_data_set_0/input_0.pb`);
-        const expected = readTensorPb(`${FIXTURES}models/mini_resnet_bottleneck_sge_g8_op${op}/test_data_set_0/output_0.pb`);
+        const input = readTensorPb(
+          `${FIXTURES}models/mini_resnet_bottleneck_sge_g8_op${op}/test_data_set_0/input_0.pb`,
+        );
+        const expected = readTensorPb(
+          `${FIXTURES}models/mini_resnet_bottleneck_sge_g8_op${op}/test_data_set_0/output_0.pb`,
+        );
         const out = await runOrt(encodeModel(model), { input });
         expectClose(out.logits!.data as Float32Array, expected.data);
       });
     }
   }
 
-  it('the Caffe-named VGG with --groups 64 --after conv4_* (paper init) gives PyTorch\'s output', async () => {
+  it("the Caffe-named VGG with --groups 64 --after conv4_* (paper init) gives PyTorch's output", async () => {
     for (const mode of MODES) {
       const model = load('models/mini_vgg_caffe_op13.onnx');
       const report = injectSge(model, { after: ['conv4_*'], groups: 64, inline: mode === 'inline' });
@@ -91,7 +106,13 @@ describe('torch-exported mini ResNets with SGE are reproduced', () => {
 });
 
 /** Injects into an identity-conv model and checks the output against the float64 reference. */
-async function checkAgainstReference(model: ModelProto, options: InjectOptions, dims: number[], seed: number, elemType: number = DataType.FLOAT): Promise<void> {
+async function checkAgainstReference(
+  model: ModelProto,
+  options: InjectOptions,
+  dims: number[],
+  seed: number,
+  elemType: number = DataType.FLOAT,
+): Promise<void> {
   const count = dims.reduce((a, b) => a * b, 1);
   const x = seededUniform(count, seed, -2, 2);
   const g = options.groups!;
@@ -118,7 +139,12 @@ describe('opset sweep 11…26 against the float64 reference', () => {
     for (const mode of MODES) {
       it(`opset ${opset} ${mode}`, async () => {
         const model = identityConvModel({ opset, channels: 16, spatial: ['H', 'W'], irVersion: opset >= 21 ? 10 : 7 });
-        await checkAgainstReference(model, { after: ['conv'], groups: 4, inline: mode === 'inline' }, [2, 16, 5, 6], opset);
+        await checkAgainstReference(
+          model,
+          { after: ['conv'], groups: 4, inline: mode === 'inline' },
+          [2, 16, 5, 6],
+          opset,
+        );
         expect(model.opset_import.find((o) => !o.domain)?.version).toBe(opset);
       });
     }
@@ -129,7 +155,13 @@ describe('element types and ranks', () => {
   for (const mode of MODES) {
     it(`float16 site (${mode})`, async () => {
       const model = identityConvModel({ opset: 17, channels: 16, spatial: ['H', 'W'], elemType: DataType.FLOAT16 });
-      await checkAgainstReference(model, { after: ['conv'], groups: 4, inline: mode === 'inline' }, [1, 16, 7, 7], 7, DataType.FLOAT16);
+      await checkAgainstReference(
+        model,
+        { after: ['conv'], groups: 4, inline: mode === 'inline' },
+        [1, 16, 7, 7],
+        7,
+        DataType.FLOAT16,
+      );
       const w = model.graph!.initializer.find((t) => t.name === 'conv/sge/weight')!;
       expect(w.data_type).toBe(DataType.FLOAT16);
     });
@@ -141,21 +173,46 @@ describe('element types and ranks', () => {
 
     it(`3-D conv (${mode}), static shape`, async () => {
       const model = identityConvModel({ opset: 17, channels: 8, spatial: [3, 4, 5] });
-      await checkAgainstReference(model, { after: ['conv'], groups: 4, inline: mode === 'inline' }, [1, 8, 3, 4, 5], 13);
+      await checkAgainstReference(
+        model,
+        { after: ['conv'], groups: 4, inline: mode === 'inline' },
+        [1, 8, 3, 4, 5],
+        13,
+      );
     });
   }
 
   it('a model with a float32 and a float16 site gets one function per element type', async () => {
-    const w32 = makeFloatTensor('w32', Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)), DataType.FLOAT);
+    const w32 = makeFloatTensor(
+      'w32',
+      Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)),
+      DataType.FLOAT,
+    );
     w32.dims = [8, 8, 1, 1];
-    const w16 = makeFloatTensor('w16', Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)), DataType.FLOAT16);
+    const w16 = makeFloatTensor(
+      'w16',
+      Array.from({ length: 64 }, (_, i) => (i % 9 === 0 ? 1 : 0)),
+      DataType.FLOAT16,
+    );
     w16.dims = [8, 8, 1, 1];
     const g = makeGraph({
       node: [
         makeNode({ op_type: 'Conv', name: 'c32', input: ['X', 'w32'], output: ['a'] }),
-        makeNode({ op_type: 'Cast', name: 'to16', input: ['a'], output: ['a16'], attribute: [makeAttribute('to', { int: DataType.FLOAT16 })] }),
+        makeNode({
+          op_type: 'Cast',
+          name: 'to16',
+          input: ['a'],
+          output: ['a16'],
+          attribute: [makeAttribute('to', { int: DataType.FLOAT16 })],
+        }),
         makeNode({ op_type: 'Conv', name: 'c16', input: ['a16', 'w16'], output: ['b16'] }),
-        makeNode({ op_type: 'Cast', name: 'to32', input: ['b16'], output: ['Y'], attribute: [makeAttribute('to', { int: DataType.FLOAT })] }),
+        makeNode({
+          op_type: 'Cast',
+          name: 'to32',
+          input: ['b16'],
+          output: ['Y'],
+          attribute: [makeAttribute('to', { int: DataType.FLOAT })],
+        }),
       ],
       initializer: [w32, w16],
       input: [makeValueInfo('X', DataType.FLOAT, ['N', 8, 'H', 'W'])],
@@ -163,7 +220,10 @@ describe('element types and ranks', () => {
     });
     const model = makeModel(g, [makeOpset('', 17)], 8);
     const report = injectSge(model, { after: ['c*'], groups: 2 });
-    expect(report.sites.map((s) => [s.name, s.elemType])).toEqual([['c32', 'float32'], ['c16', 'float16']]);
+    expect(report.sites.map((s) => [s.name, s.elemType])).toEqual([
+      ['c32', 'float32'],
+      ['c16', 'float16'],
+    ]);
     expect(model.functions.map((f) => f.name).sort()).toEqual(['SpatialGroupEnhance', 'SpatialGroupEnhance_float16']);
     const dims = [1, 8, 4, 4];
     const x = seededUniform(128, 5, -1, 1);
@@ -176,13 +236,34 @@ describe('element types and ranks', () => {
 
 describe('graph structure', () => {
   it('a conv inside an If branch is injected there and the branch computes SGE', async () => {
-    const w = makeFloatTensor('w', Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)), DataType.FLOAT);
+    const w = makeFloatTensor(
+      'w',
+      Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 1 : 0)),
+      DataType.FLOAT,
+    );
     w.dims = [4, 4, 1, 1];
-    const thenG = makeGraph({ name: 'then', node: [makeNode({ op_type: 'Conv', name: 'inner_conv', input: ['X', 'w'], output: ['t_out'] })], output: [makeValueInfo('t_out', 1, ['N', 4, 'H', 'W'])] });
-    const elseG = makeGraph({ name: 'else', node: [makeNode({ op_type: 'Identity', name: 'inner_id', input: ['X'], output: ['e_out'] })], output: [makeValueInfo('e_out', 1, ['N', 4, 'H', 'W'])] });
+    const thenG = makeGraph({
+      name: 'then',
+      node: [makeNode({ op_type: 'Conv', name: 'inner_conv', input: ['X', 'w'], output: ['t_out'] })],
+      output: [makeValueInfo('t_out', 1, ['N', 4, 'H', 'W'])],
+    });
+    const elseG = makeGraph({
+      name: 'else',
+      node: [makeNode({ op_type: 'Identity', name: 'inner_id', input: ['X'], output: ['e_out'] })],
+      output: [makeValueInfo('e_out', 1, ['N', 4, 'H', 'W'])],
+    });
     const g = makeGraph({
-      node: [makeNode({ op_type: 'If', name: 'if', input: ['cond'], output: ['Y'], attribute: [makeAttribute('then_branch', { graph: thenG }), makeAttribute('else_branch', { graph: elseG })] })],
-      initializer: [w], input: [makeValueInfo('X', 1, ['N', 4, 'H', 'W']), makeValueInfo('cond', DataType.BOOL, [])],
+      node: [
+        makeNode({
+          op_type: 'If',
+          name: 'if',
+          input: ['cond'],
+          output: ['Y'],
+          attribute: [makeAttribute('then_branch', { graph: thenG }), makeAttribute('else_branch', { graph: elseG })],
+        }),
+      ],
+      initializer: [w],
+      input: [makeValueInfo('X', 1, ['N', 4, 'H', 'W']), makeValueInfo('cond', DataType.BOOL, [])],
       output: [makeValueInfo('Y', 1, ['N', 4, 'H', 'W'])],
     });
     for (const mode of MODES) {
@@ -196,7 +277,10 @@ describe('graph structure', () => {
       const x = seededUniform(36, 3, -1, 1);
       const ort = await import('onnxruntime-node');
       const session = await ort.InferenceSession.create(encodeModel(model));
-      const out = await session.run({ X: new ort.Tensor('float32', x, dims), cond: new ort.Tensor('bool', new Uint8Array([1]), []) });
+      const out = await session.run({
+        X: new ort.Tensor('float32', x, dims),
+        cond: new ort.Tensor('bool', new Uint8Array([1]), []),
+      });
       await session.release();
       expectClose(out.Y!.data as Float32Array, referenceSge(x, dims, [0, 0], [1, 1]));
     }
@@ -219,8 +303,14 @@ describe('graph structure', () => {
       const out = await runOrt(encodeModel(model), { X: { data: x, dims } });
       const ref = referenceSge(x, dims, new Float64Array(4), new Float64Array(4).fill(1));
       expectClose(out.conv_out!.data as Float32Array, ref);
-      expectClose(out.r1_out!.data as Float32Array, ref.map((v) => Math.max(v, 0)));
-      expectClose(out.r2_out!.data as Float32Array, ref.map((v) => -v));
+      expectClose(
+        out.r1_out!.data as Float32Array,
+        ref.map((v) => Math.max(v, 0)),
+      );
+      expectClose(
+        out.r2_out!.data as Float32Array,
+        ref.map((v) => -v),
+      );
     }
   });
 
@@ -236,7 +326,8 @@ describe('graph structure', () => {
     expect(model.metadata_props.find((e) => e.key === 'sge-inject.original_ir_version')?.value).toBe('7');
     expect(topologicalSort(model.graph!)).toBe(false);
     const index = new ModelIndex(model);
-    for (const t of model.graph!.initializer) if (t.name!.includes('/sge/')) expect(index.consumers(t.name!).length).toBeGreaterThan(0);
+    for (const t of model.graph!.initializer)
+      if (t.name!.includes('/sge/')) expect(index.consumers(t.name!).length).toBeGreaterThan(0);
   });
 
   it('inline mode: every node named <site>/sge/…, the first marked, the last named <site>/sge; no function', () => {
@@ -253,7 +344,8 @@ describe('graph structure', () => {
     }
     expect(topologicalSort(model.graph!)).toBe(false);
     const index = new ModelIndex(model);
-    for (const t of model.graph!.initializer) if (t.name!.includes('/sge/')) expect(index.consumers(t.name!).length).toBeGreaterThan(0);
+    for (const t of model.graph!.initializer)
+      if (t.name!.includes('/sge/')) expect(index.consumers(t.name!).length).toBeGreaterThan(0);
   });
 
   it('strip undoes a function-mode injection byte for byte, and an inline one too', () => {
@@ -274,19 +366,47 @@ describe('graph structure', () => {
       injectSge(model, { after: ['*/conv3/Conv'], groups: 8, inline: mode === 'inline' });
       expect(int64ToNumber(model.ir_version)).toBe(13);
       const hex = Buffer.from(encodeModel(model)).toString('hex');
-      for (const [where, bytes] of Object.entries(markers)) expect(hex.includes(bytes), `${where} lost in ${mode} mode`).toBe(true);
+      for (const [where, bytes] of Object.entries(markers))
+        expect(hex.includes(bytes), `${where} lost in ${mode} mode`).toBe(true);
     }
   });
 });
 
 describe('refusals leave the model unchanged', () => {
   const cases: [string, (m: ModelProto) => InjectOptions, RegExp, typeof InputError][] = [
-    ['groups not dividing', () => ({ after: ['*/conv3/Conv'], groups: 12 }), /groups 12 does not divide the 32 channels of site '\/layer1\/layer1\.0\/conv3\/Conv' \(valid: 1, 2, 4, 8, 16, 32\)/, InputError],
-    ['groups above channels', () => ({ after: ['/layer1/layer1.0/conv3/Conv'], groups: 64 }), /32 channels, fewer than groups 64/, InputError],
+    [
+      'groups not dividing',
+      () => ({ after: ['*/conv3/Conv'], groups: 12 }),
+      /groups 12 does not divide the 32 channels of site '\/layer1\/layer1\.0\/conv3\/Conv' \(valid: 1, 2, 4, 8, 16, 32\)/,
+      InputError,
+    ],
+    [
+      'groups above channels',
+      () => ({ after: ['/layer1/layer1.0/conv3/Conv'], groups: 64 }),
+      /32 channels, fewer than groups 64/,
+      InputError,
+    ],
     ['no match', () => ({ after: ['*/conv9/Conv'] }), /matches no node.*/, UsageError],
     ['non-Conv only', () => ({ after: ['*/relu*'] }), /matches only Relu nodes/, UsageError],
-    ['params missing a site', () => ({ after: ['*/conv3/Conv'], params: paramsFor('/layer1/layer1.0/conv3/Conv', [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]) }), /no entry for site '\/layer2/, InputError],
-    ['groups contradicting params', () => ({ after: ['*/conv3/Conv'], groups: 4, params: paramsFor('x', [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]) }), /--groups 4 contradicts the params file's groups 8/, UsageError],
+    [
+      'params missing a site',
+      () => ({
+        after: ['*/conv3/Conv'],
+        params: paramsFor('/layer1/layer1.0/conv3/Conv', [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]),
+      }),
+      /no entry for site '\/layer2/,
+      InputError,
+    ],
+    [
+      'groups contradicting params',
+      () => ({
+        after: ['*/conv3/Conv'],
+        groups: 4,
+        params: paramsFor('x', [0, 0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]),
+      }),
+      /--groups 4 contradicts the params file's groups 8/,
+      UsageError,
+    ],
   ];
   for (const [what, options, message, type] of cases) {
     it(what, () => {
@@ -309,7 +429,9 @@ describe('refusals leave the model unchanged', () => {
   });
 
   it('a statically 1×1 site, an unsupported element type, an unknown channel count, an old opset', () => {
-    expect(() => injectSge(identityConvModel({ opset: 17, channels: 8, spatial: [1, 1] }), { after: ['conv'], groups: 2 })).toThrow(/1×1 spatial map/);
+    expect(() =>
+      injectSge(identityConvModel({ opset: 17, channels: 8, spatial: [1, 1] }), { after: ['conv'], groups: 2 }),
+    ).toThrow(/1×1 spatial map/);
     const dbl = identityConvModel({ opset: 17, channels: 8, spatial: [4, 4] });
     dbl.graph!.input[0]!.type!.tensor_type!.elem_type = DataType.DOUBLE;
     dbl.graph!.output[0]!.type!.tensor_type!.elem_type = DataType.DOUBLE;
@@ -319,7 +441,9 @@ describe('refusals leave the model unchanged', () => {
     unknown.graph!.initializer = [];
     unknown.graph!.output[0]!.type = { tensor_type: { elem_type: 1 } };
     expect(() => injectSge(unknown, { after: ['conv'], groups: 2 })).toThrow(/channel count unknown/);
-    expect(() => injectSge(identityConvModel({ opset: 10, channels: 8, spatial: [4, 4] }), { after: ['conv'], groups: 2 })).toThrow(/opset 10.*11/);
+    expect(() =>
+      injectSge(identityConvModel({ opset: 10, channels: 8, spatial: [4, 4] }), { after: ['conv'], groups: 2 }),
+    ).toThrow(/opset 10.*11/);
   });
 
   it('an existing site is refused without force and replaced with it', () => {

@@ -3,8 +3,14 @@ import Long from 'long';
 import { DataType, type TensorProto } from '../../src/codec/types.js';
 import { makeTensorShell } from '../../src/graph/factory.js';
 import {
-  elementCount, float16BitsToNumber, makeFloatTensor, numberToFloat16Bits, roundToFloat16, tensorToFloat32,
-  tensorToFloat64, toFloat16Bits,
+  elementCount,
+  float16BitsToNumber,
+  makeFloatTensor,
+  numberToFloat16Bits,
+  roundToFloat16,
+  tensorToFloat32,
+  tensorToFloat64,
+  toFloat16Bits,
 } from '../../src/tensor/index.js';
 import { InputError } from '../../src/errors.js';
 import { readTensorProto } from '../helpers/tensors.js';
@@ -77,14 +83,24 @@ describe('float16 conversions', () => {
   it('agrees with onnxruntime Cast float→float16→float on random values and exact ties', async () => {
     const values: number[] = [];
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 2000; i++) values.push((rand() - 0.5) * 2 ** (Math.floor(rand() * 44) - 26));
     for (let b = 0; b < 0x7bff; b += 97) values.push((float16BitsToNumber(b) + float16BitsToNumber(b + 1)) / 2);
     const x = Float32Array.from(values);
     const graph = makeGraph({
       node: [
-        makeNode({ op_type: 'Cast', input: ['x'], output: ['h'], attribute: [makeAttribute('to', { int: DataType.FLOAT16 })] }),
-        makeNode({ op_type: 'Cast', input: ['h'], output: ['y'], attribute: [makeAttribute('to', { int: DataType.FLOAT })] }),
+        makeNode({
+          op_type: 'Cast',
+          input: ['x'],
+          output: ['h'],
+          attribute: [makeAttribute('to', { int: DataType.FLOAT16 })],
+        }),
+        makeNode({
+          op_type: 'Cast',
+          input: ['h'],
+          output: ['y'],
+          attribute: [makeAttribute('to', { int: DataType.FLOAT })],
+        }),
       ],
       input: [makeValueInfo('x', DataType.FLOAT, [x.length])],
       output: [makeValueInfo('y', DataType.FLOAT, [x.length])],
@@ -118,7 +134,9 @@ describe('reading tensor data', () => {
   it('reads float_data, double raw_data and double_data', () => {
     expect(Array.from(tensorToFloat32(tensor(DataType.FLOAT, [2], { float_data: [0.5, 7] })))).toEqual([0.5, 7]);
     const d = new Float64Array([0.1, -1e300]);
-    expect(Array.from(tensorToFloat64(tensor(DataType.DOUBLE, [2], { raw_data: new Uint8Array(d.buffer) })))).toEqual([0.1, -1e300]);
+    expect(Array.from(tensorToFloat64(tensor(DataType.DOUBLE, [2], { raw_data: new Uint8Array(d.buffer) })))).toEqual([
+      0.1, -1e300,
+    ]);
     expect(Array.from(tensorToFloat64(tensor(DataType.DOUBLE, [1, 2], { double_data: [0.1, 2] })))).toEqual([0.1, 2]);
     expect(tensorToFloat32(tensor(DataType.DOUBLE, [1], { double_data: [0.1] }))[0]).toBe(Math.fround(0.1));
   });
@@ -126,8 +144,12 @@ describe('reading tensor data', () => {
   it('reads FLOAT16 from raw_data and from int32_data', () => {
     const bits = new Uint16Array([0x3c00, 0xc000, 0x0001, 0x7bff]);
     const expected = [1, -2, 2 ** -24, 65504];
-    expect(Array.from(tensorToFloat64(tensor(DataType.FLOAT16, [4], { raw_data: new Uint8Array(bits.buffer) })))).toEqual(expected);
-    expect(Array.from(tensorToFloat32(tensor(DataType.FLOAT16, [2, 2], { int32_data: Array.from(bits) })))).toEqual(expected);
+    expect(
+      Array.from(tensorToFloat64(tensor(DataType.FLOAT16, [4], { raw_data: new Uint8Array(bits.buffer) }))),
+    ).toEqual(expected);
+    expect(Array.from(tensorToFloat32(tensor(DataType.FLOAT16, [2, 2], { int32_data: Array.from(bits) })))).toEqual(
+      expected,
+    );
   });
 
   it('reads the corpus FLOAT16 tensor as its FLOAT cast says', () => {
@@ -137,7 +159,9 @@ describe('reading tensor data', () => {
   });
 
   it('refuses wrong sizes, other element types and unloaded external data with InputError', () => {
-    expect(() => tensorToFloat32(tensor(DataType.FLOAT, [3], { raw_data: new Uint8Array(8) }))).toThrow(/8 bytes of raw_data for 3 elements/);
+    expect(() => tensorToFloat32(tensor(DataType.FLOAT, [3], { raw_data: new Uint8Array(8) }))).toThrow(
+      /8 bytes of raw_data for 3 elements/,
+    );
     expect(() => tensorToFloat32(tensor(DataType.FLOAT, [3], { float_data: [1, 2] }))).toThrow(/holds 2 values/);
     expect(() => tensorToFloat32(tensor(DataType.INT64, [1], { int64_data: [1] }))).toThrow(InputError);
     expect(() => tensorToFloat32(tensor(DataType.FLOAT, [1], { data_location: 1 }))).toThrow(/external data/);

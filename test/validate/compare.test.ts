@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bitwiseEqual, compareValues, defaultTolerance, FLOAT16_TOLERANCE, FLOAT32_TOLERANCE } from '../../src/validate/compare.js';
+import {
+  bitwiseEqual,
+  compareValues,
+  defaultTolerance,
+  FLOAT16_TOLERANCE,
+  FLOAT32_TOLERANCE,
+} from '../../src/validate/compare.js';
 
 const tol = { rtol: 1e-4, atol: 1e-5 };
 
@@ -18,7 +24,11 @@ describe("compareValues: Polygraphy's element rule", () => {
 
   it('matches NaN only where the reference is NaN, and counts them', () => {
     expect(compareValues([NaN, 1], [NaN, 1], tol)).toMatchObject({ failures: 0, expectedNaN: 1, unexpectedNaN: 0 });
-    expect(compareValues([1, 1], [NaN, 1], tol)).toMatchObject({ failures: 1, expectedNaN: 1, firstFailure: { index: 0 } });
+    expect(compareValues([1, 1], [NaN, 1], tol)).toMatchObject({
+      failures: 1,
+      expectedNaN: 1,
+      firstFailure: { index: 0 },
+    });
     expect(compareValues([NaN], [1], tol)).toMatchObject({ failures: 1, unexpectedNaN: 1 });
   });
 

@@ -7,8 +7,15 @@ import { decodeModel } from '../../src/codec/decode.js';
 import { makeGraph, makeModel, makeOpset, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import {
-  checkSameInputs, chooseShapes, inputSpecs, parseDimOption, parseShapeOption, randomInputs,
-  DEFAULT_BATCH_DIM, DEFAULT_OTHER_DIM, RANDOM_INT_HIGH,
+  checkSameInputs,
+  chooseShapes,
+  inputSpecs,
+  parseDimOption,
+  parseShapeOption,
+  randomInputs,
+  DEFAULT_BATCH_DIM,
+  DEFAULT_OTHER_DIM,
+  RANDOM_INT_HIGH,
 } from '../../src/validate/inputs.js';
 import { loadInputsFromDir } from '../../src/validate/inputs-dir.js';
 import { createPrng } from '../../src/validate/prng.js';
@@ -18,23 +25,45 @@ import { float16BitsToNumber } from '../../src/tensor/float16.js';
 const data = join(import.meta.dirname, 'data');
 
 function model(inputs: ReturnType<typeof makeValueInfo>[], initializerNames: string[] = []) {
-  return makeModel(makeGraph({
-    input: inputs, initializer: initializerNames.map((n) => makeTensor(n, [1], new Float32Array([0]))),
-  }), [makeOpset('', 17)]);
+  return makeModel(
+    makeGraph({
+      input: inputs,
+      initializer: initializerNames.map((n) => makeTensor(n, [1], new Float32Array([0]))),
+    }),
+    [makeOpset('', 17)],
+  );
 }
 
 describe('inputSpecs and checkSameInputs', () => {
   it('lists graph inputs that are not initializers', () => {
-    const m = model([makeValueInfo('x', DataType.FLOAT, ['N', 3, 'H', 'W']), makeValueInfo('w', DataType.FLOAT, [1])], ['w']);
+    const m = model(
+      [makeValueInfo('x', DataType.FLOAT, ['N', 3, 'H', 'W']), makeValueInfo('w', DataType.FLOAT, [1])],
+      ['w'],
+    );
     expect(inputSpecs(m)).toEqual([{ name: 'x', dataType: DataType.FLOAT, type: 'float32', dims: ['N', 3, 'H', 'W'] }]);
   });
 
   it('accepts symbolic names that differ, refuses names, types, ranks and static sizes that differ', () => {
-    const a = inputSpecs(model([makeValueInfo('x', DataType.FLOAT, ['N', 3, 8, 8]), makeValueInfo('ids', DataType.INT64, [4])]));
-    expect(() => checkSameInputs(a, inputSpecs(model([makeValueInfo('x', DataType.FLOAT, ['batch', 3, 8, 8]), makeValueInfo('ids', DataType.INT64, [4])])))).not.toThrow();
-    const b = inputSpecs(model([makeValueInfo('x', DataType.FLOAT16, ['N', 3, 8]), makeValueInfo('extra', DataType.FLOAT, [1])]));
+    const a = inputSpecs(
+      model([makeValueInfo('x', DataType.FLOAT, ['N', 3, 8, 8]), makeValueInfo('ids', DataType.INT64, [4])]),
+    );
+    expect(() =>
+      checkSameInputs(
+        a,
+        inputSpecs(
+          model([makeValueInfo('x', DataType.FLOAT, ['batch', 3, 8, 8]), makeValueInfo('ids', DataType.INT64, [4])]),
+        ),
+      ),
+    ).not.toThrow();
+    const b = inputSpecs(
+      model([makeValueInfo('x', DataType.FLOAT16, ['N', 3, 8]), makeValueInfo('extra', DataType.FLOAT, [1])]),
+    );
     let err: unknown;
-    try { checkSameInputs(a, b); } catch (e) { err = e; }
+    try {
+      checkSameInputs(a, b);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InputError);
     const msg = (err as Error).message;
     expect(msg).toMatch(/input 'x' is float32 in the original, float16 in the rewritten model/);
@@ -45,17 +74,23 @@ describe('inputSpecs and checkSameInputs', () => {
 });
 
 describe('chooseShapes', () => {
-  const specs = inputSpecs(model([
-    makeValueInfo('x', DataType.FLOAT, ['N', 3, 'H', 'W']),
-    makeValueInfo('mask', DataType.BOOL, ['N', 'H', 'W']),
-    makeValueInfo('y', DataType.FLOAT, [undefined, 5, undefined]),
-  ]));
+  const specs = inputSpecs(
+    model([
+      makeValueInfo('x', DataType.FLOAT, ['N', 3, 'H', 'W']),
+      makeValueInfo('mask', DataType.BOOL, ['N', 'H', 'W']),
+      makeValueInfo('y', DataType.FLOAT, [undefined, 5, undefined]),
+    ]),
+  );
 
   it('defaults a symbolic first dim to 1 and the others to 32, one value per symbolic name', () => {
     const s = chooseShapes(specs);
     expect(DEFAULT_BATCH_DIM).toBe(1);
     expect(DEFAULT_OTHER_DIM).not.toBe(1);
-    expect(s.x).toEqual({ dims: [1, 3, DEFAULT_OTHER_DIM, DEFAULT_OTHER_DIM], defaulted: true, defaults: ['N=1', 'H=32', 'W=32'] });
+    expect(s.x).toEqual({
+      dims: [1, 3, DEFAULT_OTHER_DIM, DEFAULT_OTHER_DIM],
+      defaulted: true,
+      defaults: ['N=1', 'H=32', 'W=32'],
+    });
     expect(s.mask!.dims).toEqual([1, DEFAULT_OTHER_DIM, DEFAULT_OTHER_DIM]);
     expect(s.y!.dims).toEqual([1, 5, DEFAULT_OTHER_DIM]);
     expect(s.mask!.defaults).toEqual(['N=1', 'H=32', 'W=32']);
@@ -67,16 +102,28 @@ describe('chooseShapes', () => {
     expect(s.x).toEqual({ dims: [2, 3, 7, DEFAULT_OTHER_DIM], defaulted: true, defaults: ['W=32'] });
     expect(s.mask!.dims).toEqual([2, 7, DEFAULT_OTHER_DIM]);
     expect(s.y).toEqual({ dims: [4, 5, 6], defaulted: false, defaults: [] });
-    expect(chooseShapes(specs, { dims: { N: 1, H: 9, W: 9 } }).x).toEqual({ dims: [1, 3, 9, 9], defaulted: false, defaults: [] });
+    expect(chooseShapes(specs, { dims: { N: 1, H: 9, W: 9 } }).x).toEqual({
+      dims: [1, 3, 9, 9],
+      defaulted: false,
+      defaults: [],
+    });
   });
 
   it('refuses overrides that name nothing or contradict the model', () => {
     expect(() => chooseShapes(specs, { shapes: { nope: [1] } })).toThrow(UsageError);
     expect(() => chooseShapes(specs, { dims: { Q: 3 } })).toThrow(/--dim names 'Q', which is not a symbolic dimension/);
-    try { chooseShapes(specs, { dims: { Q: 3 } }); } catch (e) { expect((e as UsageError).hint).toBe('symbolic dimensions: N, H, W'); }
-    expect(() => chooseShapes(specs, { shapes: { x: [1, 4, 8, 8] } })).toThrow(/contradicts the model's \[N, 3, H, W\]/);
+    try {
+      chooseShapes(specs, { dims: { Q: 3 } });
+    } catch (e) {
+      expect((e as UsageError).hint).toBe('symbolic dimensions: N, H, W');
+    }
+    expect(() => chooseShapes(specs, { shapes: { x: [1, 4, 8, 8] } })).toThrow(
+      /contradicts the model's \[N, 3, H, W\]/,
+    );
     expect(() => chooseShapes(specs, { shapes: { x: [1, 3, 8] } })).toThrow(UsageError);
-    expect(() => chooseShapes(inputSpecs(model([{ name: 'r', metadata_props: [], type: { tensor_type: { elem_type: 1 } } }])))).toThrow(/has no declared shape/);
+    expect(() =>
+      chooseShapes(inputSpecs(model([{ name: 'r', metadata_props: [], type: { tensor_type: { elem_type: 1 } } }]))),
+    ).toThrow(/has no declared shape/);
   });
 
   it('parses --shape and --dim values', () => {
@@ -91,14 +138,20 @@ describe('chooseShapes', () => {
 });
 
 describe('randomInputs', () => {
-  const specs = inputSpecs(model([
-    makeValueInfo('x', DataType.FLOAT, [2, 3, 16, 16]), makeValueInfo('h', DataType.FLOAT16, [64]),
-    makeValueInfo('ids', DataType.INT64, [100]), makeValueInfo('b', DataType.BOOL, [50]),
-  ]));
+  const specs = inputSpecs(
+    model([
+      makeValueInfo('x', DataType.FLOAT, [2, 3, 16, 16]),
+      makeValueInfo('h', DataType.FLOAT16, [64]),
+      makeValueInfo('ids', DataType.INT64, [100]),
+      makeValueInfo('b', DataType.BOOL, [50]),
+    ]),
+  );
   const shapes = chooseShapes(specs);
 
   it('is reproducible for a seed and differs across seeds', () => {
-    const a = randomInputs(specs, shapes, { seed: 5 }), b = randomInputs(specs, shapes, { seed: 5 }), c = randomInputs(specs, shapes, { seed: 6 });
+    const a = randomInputs(specs, shapes, { seed: 5 }),
+      b = randomInputs(specs, shapes, { seed: 5 }),
+      c = randomInputs(specs, shapes, { seed: 6 });
     expect(a.x!.data).toEqual(b.x!.data);
     expect(a.ids!.data).toEqual(b.ids!.data);
     expect(a.x!.data).not.toEqual(c.x!.data);
@@ -113,7 +166,9 @@ describe('randomInputs', () => {
     expect(sd).toBeGreaterThan(0.9);
     expect(sd).toBeLessThan(1.1);
     expect(r.h!.type).toBe('float16');
-    expect(Array.from(r.h!.data as Uint16Array, float16BitsToNumber).every((v) => Number.isFinite(v) && Math.abs(v) < 8)).toBe(true);
+    expect(
+      Array.from(r.h!.data as Uint16Array, float16BitsToNumber).every((v) => Number.isFinite(v) && Math.abs(v) < 8),
+    ).toBe(true);
     expect(Array.from(r.ids!.data as BigInt64Array).every((v) => v >= 0n && v < BigInt(RANDOM_INT_HIGH))).toBe(true);
     expect(new Set(r.b!.data as Uint8Array)).toEqual(new Set([0, 1]));
     const u = toFloat64(randomInputs(specs, shapes, { seed: 1, distribution: 'uniform' }).x!);
@@ -155,7 +210,10 @@ describe('loadInputsFromDir', () => {
 
   it("reads a fixture's test_data_set_0", async () => {
     const m = decodeModel(new Uint8Array(readFileSync('fixtures/models/mini_resnet_bottleneck_op13.onnx')));
-    const loaded = await loadInputsFromDir('fixtures/models/mini_resnet_bottleneck_op13/test_data_set_0', inputSpecs(m));
+    const loaded = await loadInputsFromDir(
+      'fixtures/models/mini_resnet_bottleneck_op13/test_data_set_0',
+      inputSpecs(m),
+    );
     expect(loaded.input!.tensor.dims).toEqual([2, 3, 96, 96]);
   });
 
@@ -168,8 +226,12 @@ describe('loadInputsFromDir', () => {
     copyFileSync(join(data, 'inputs_npy', 'input_0.npy'), join(twice, 'input.npy'));
     await expect(loadInputsFromDir(twice, specs)).rejects.toThrow(/given twice/);
     const f16 = inputSpecs(model([makeValueInfo('input', DataType.FLOAT16, ['N', 3, 8, 8])]));
-    await expect(loadInputsFromDir(join(data, 'inputs_pb'), f16)).rejects.toThrow(/input 'input' is float16, the file holds float32/);
+    await expect(loadInputsFromDir(join(data, 'inputs_pb'), f16)).rejects.toThrow(
+      /input 'input' is float16, the file holds float32/,
+    );
     const other = inputSpecs(model([makeValueInfo('input', DataType.FLOAT, ['N', 3, 9, 9])]));
-    await expect(loadInputsFromDir(join(data, 'inputs_npy'), other)).rejects.toThrow(/has shape \[N, 3, 9, 9\], the file holds 1x3x8x8/);
+    await expect(loadInputsFromDir(join(data, 'inputs_npy'), other)).rejects.toThrow(
+      /has shape \[N, 3, 9, 9\], the file holds 1x3x8x8/,
+    );
   });
 });

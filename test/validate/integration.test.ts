@@ -34,10 +34,16 @@ function injected(base: string, inline: boolean): { original: ModelProto; rewrit
 }
 
 describe('validateSge on injectSge output', () => {
-  for (const [base, inline] of [['mini_resnet_bottleneck_op13', false], ['mini_resnet_bottleneck_op17', true]] as const) {
+  for (const [base, inline] of [
+    ['mini_resnet_bottleneck_op13', false],
+    ['mini_resnet_bottleneck_op17', true],
+  ] as const) {
     it(`passes ${base} (${inline ? 'inline' : 'function'}) on the fixture's inputs`, async () => {
       const { original, rewritten } = injected(base, inline);
-      const report = await validateSge(original, rewritten, { ...quick, inputsDir: `${models}/${base}/test_data_set_0` });
+      const report = await validateSge(original, rewritten, {
+        ...quick,
+        inputsDir: `${models}/${base}/test_data_set_0`,
+      });
       expect(report.failures).toEqual([]);
       expect(report.sites.length).toBeGreaterThan(1);
       for (const s of report.sites) {
@@ -55,7 +61,8 @@ describe('validateSge on injectSge output', () => {
       const report = await validateSge(original, swapSigmoid(rewritten), quick);
       expect(report.passed).toBe(false);
       expect(report.sites.every((s) => s.verdict === 'fail')).toBe(true);
-      for (const s of report.sites) expect(report.failures.join('\n')).toContain(`site ${s.site}: Y differs from the reference SGE`);
+      for (const s of report.sites)
+        expect(report.failures.join('\n')).toContain(`site ${s.site}: Y differs from the reference SGE`);
     });
   }
 
@@ -72,7 +79,10 @@ describe('validateSge on injectSge output', () => {
       }
       const report = await validateSge(original, rewritten, { ...quick, dims: { H: 9, W: 11 } });
       expect(report.failures, formatReport(report)).toEqual([]);
-      expect(report.sites.map((s) => [s.site, s.elemType, s.verdict])).toEqual([['conv1', 'float16', 'pass'], ['conv2', 'float16', 'pass']]);
+      expect(report.sites.map((s) => [s.site, s.elemType, s.verdict])).toEqual([
+        ['conv1', 'float16', 'pass'],
+        ['conv2', 'float16', 'pass'],
+      ]);
       for (const s of report.sites) expect(s.reason).toMatch(/judged on the site run alone/);
       const sabotaged = await validateSge(original, swapSigmoid(rewritten), quick);
       expect(sabotaged.sites.map((s) => s.verdict)).toEqual(['fail', 'fail']);
@@ -119,6 +129,8 @@ describe('validateSge on injectSge output', () => {
     expect(text).toMatch(/^site +shape +groups +max abs err +max rel err +verdict$/m);
     expect(text).toMatch(/result: PASS/);
     expect(report.inputs[0]!.source).toBe('random normal (seed 0), default batch=1');
-    expect(report.notes).toContain('symbolic input dims took defaults (1 for a first, batch-like dim, 32 for others): batch=1; set them with --shape or --dim');
+    expect(report.notes).toContain(
+      'symbolic input dims took defaults (1 for a first, batch-like dim, 32 for others): batch=1; set them with --shape or --dim',
+    );
   });
 });

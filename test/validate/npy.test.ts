@@ -6,8 +6,17 @@ import { toFloat64 } from '../../src/validate/host-tensor.js';
 import { InputError } from '../../src/errors.js';
 
 const dir = join(import.meta.dirname, 'data');
-const expected = JSON.parse(readFileSync(join(dir, 'npy_expected.json'), 'utf8')) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
-const TYPES: Record<string, string> = { float32: 'float32', float16: 'float16', float64: 'float64', int64: 'int64', int32: 'int32' };
+const expected = JSON.parse(readFileSync(join(dir, 'npy_expected.json'), 'utf8')) as Record<
+  string,
+  { dtype: string; shape: number[]; values: number[] }
+>;
+const TYPES: Record<string, string> = {
+  float32: 'float32',
+  float16: 'float16',
+  float64: 'float64',
+  int64: 'int64',
+  int32: 'int32',
+};
 
 describe('readNpy against files NumPy wrote', () => {
   for (const [file, want] of Object.entries(expected)) {

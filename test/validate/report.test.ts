@@ -7,9 +7,60 @@ const report: ValidationReport = {
   passed: false,
   failures: ['site b: Y differs from the reference SGE in 3 of 48 elements'],
   sites: [
-    { site: 'a', form: 'function', graph: 'main', elemType: 'float32', shape: [1, 8, 2, 3], groups: 2, maxAbs: 1.5e-7, maxRel: 2e-6, failures: 0, elements: 48, referenceNaN: 0, input: { maxAbs: 0, failures: 0, bitwiseEqual: true }, tolerance: { rtol: 1e-4, atol: 1e-5 }, macs: 96, verdict: 'pass', reason: '' },
-    { site: 'b', form: 'function', graph: 'main', elemType: 'float32', shape: [1, 8, 2, 3], groups: 2, maxAbs: 0.25, maxRel: Infinity, failures: 3, elements: 48, referenceNaN: 0, input: { maxAbs: 0, failures: 0, bitwiseEqual: true }, tolerance: { rtol: 1e-4, atol: 1e-5 }, macs: 96, verdict: 'fail', reason: 'Y differs from the reference SGE in 3 of 48 elements' },
-    { site: 'c', form: 'inline', graph: 'main > If.then_branch', elemType: null, shape: null, groups: null, maxAbs: null, maxRel: null, failures: null, elements: null, referenceNaN: 0, input: null, tolerance: null, macs: null, verdict: 'not-checked', reason: 'inside a subgraph' },
+    {
+      site: 'a',
+      form: 'function',
+      graph: 'main',
+      elemType: 'float32',
+      shape: [1, 8, 2, 3],
+      groups: 2,
+      maxAbs: 1.5e-7,
+      maxRel: 2e-6,
+      failures: 0,
+      elements: 48,
+      referenceNaN: 0,
+      input: { maxAbs: 0, failures: 0, bitwiseEqual: true },
+      tolerance: { rtol: 1e-4, atol: 1e-5 },
+      macs: 96,
+      verdict: 'pass',
+      reason: '',
+    },
+    {
+      site: 'b',
+      form: 'function',
+      graph: 'main',
+      elemType: 'float32',
+      shape: [1, 8, 2, 3],
+      groups: 2,
+      maxAbs: 0.25,
+      maxRel: Infinity,
+      failures: 3,
+      elements: 48,
+      referenceNaN: 0,
+      input: { maxAbs: 0, failures: 0, bitwiseEqual: true },
+      tolerance: { rtol: 1e-4, atol: 1e-5 },
+      macs: 96,
+      verdict: 'fail',
+      reason: 'Y differs from the reference SGE in 3 of 48 elements',
+    },
+    {
+      site: 'c',
+      form: 'inline',
+      graph: 'main > If.then_branch',
+      elemType: null,
+      shape: null,
+      groups: null,
+      maxAbs: null,
+      maxRel: null,
+      failures: null,
+      elements: null,
+      referenceNaN: 0,
+      input: null,
+      tolerance: null,
+      macs: null,
+      verdict: 'not-checked',
+      reason: 'inside a subgraph',
+    },
   ],
   inputs: [{ name: 'x', type: 'float32', shape: [1, 3, 2, 3], source: 'random normal (seed 0)' }],
   outputs: [{ name: 'y', kept: true, declared: 'float32 [N, 8, 2, 3]', drift: 0.5, bypassMaxAbs: 0 }],
@@ -29,14 +80,17 @@ describe('formatReport', () => {
     expect(lines[4]).toMatch(/^c +- +- +- +- +not-checked$/);
     expect(text).toContain('b (fail): Y differs from the reference SGE in 3 of 48 elements');
     expect(text).toContain('sites: 3 (1 pass, 1 fail, 1 not checked)');
-    expect(text).toContain('site inputs: 2 of 2 equal the original\'s conv output bit for bit');
+    expect(text).toContain("site inputs: 2 of 2 equal the original's conv output bit for bit");
     expect(text).toContain('input x: float32 1x3x2x3, random normal (seed 0)');
     expect(text).toContain('outputs kept: 1 of 1 (y float32 [N, 8, 2, 3])');
     expect(text).toContain('latency (1 thread, median of 10): original 1.000 ms, rewritten 1.100 ms, ratio 1.100×');
     expect(text).toContain('parameters added: 8');
     expect(text).toContain('MACs added: 192 (F)');
     expect(text).toContain('note: n1');
-    expect(text.trimEnd().split('\n').slice(-2)).toEqual(['result: FAIL', '  - site b: Y differs from the reference SGE in 3 of 48 elements']);
+    expect(text.trimEnd().split('\n').slice(-2)).toEqual([
+      'result: FAIL',
+      '  - site b: Y differs from the reference SGE in 3 of 48 elements',
+    ]);
   });
 });
 

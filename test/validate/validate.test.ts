@@ -13,12 +13,17 @@ describe('validateSge on hand-built SGE models', () => {
   for (const mode of ['inline', 'function'] as const) {
     it(`passes a correct ${mode} model with two sites, one downstream of the other`, async () => {
       const original = convChain({ input: ['N', 3, 12, 10], channels: [16, 8] });
-      const rewritten = addSge(addSge(original, { site: 'conv1', groups: 4, mode }), { site: 'conv2', groups: 2, mode });
+      const rewritten = addSge(addSge(original, { site: 'conv1', groups: 4, mode }), {
+        site: 'conv2',
+        groups: 2,
+        mode,
+      });
       const report = await validateSge(original, rewritten, quick);
       expect(report.failures).toEqual([]);
       expect(report.passed).toBe(true);
       expect(report.sites.map((s) => [s.site, s.form, s.verdict, s.groups])).toEqual([
-        ['conv1', mode, 'pass', 4], ['conv2', mode, 'pass', 2],
+        ['conv1', mode, 'pass', 4],
+        ['conv2', mode, 'pass', 2],
       ]);
       // N defaulted to 1; the sites' shapes are the runtime ones.
       expect(report.sites[0]!.shape).toEqual([1, 16, 12, 10]);
@@ -42,7 +47,11 @@ describe('validateSge on hand-built SGE models', () => {
     const rewritten = addSge(original, { site: 'conv1', groups: 4, mode: 'function' });
     const report = await validateSge(original, rewritten, quick);
     expect(report.failures).toEqual([]);
-    expect(report.sites[0]).toMatchObject({ elemType: 'float16', verdict: 'pass', tolerance: { rtol: 2e-3, atol: 1e-4 } });
+    expect(report.sites[0]).toMatchObject({
+      elemType: 'float16',
+      verdict: 'pass',
+      tolerance: { rtol: 2e-3, atol: 1e-4 },
+    });
     // Judged where the site's input is exactly the float16 X: one rounding of Y (≤ 2^-11 ≈ 4.9e-4 relative) plus float32 statistics.
     expect(report.sites[0]!.maxRel).toBeLessThan(5e-4);
     expect(report.sites[0]!.reason).toMatch(/judged on the site run alone/);
@@ -53,8 +62,12 @@ describe('validateSge on hand-built SGE models', () => {
     const hard = swapSigmoid(addSge(original, { site: 'conv1', groups: 4, mode: 'inline' }));
     const biased = addSge(original, { site: 'conv1', groups: 4, mode: 'function', biasedStd: true });
     const right = addSge(original, { site: 'conv1', groups: 4, mode: 'function' });
-    expect((await validateSge(original, hard, quick)).failures[0]).toMatch(/^site conv1: Y \(site run alone on the model's X\) differs from the reference SGE/);
-    expect((await validateSge(original, biased, quick)).failures[0]).toMatch(/^site conv1: Y \(site run alone on the model's X\) differs from the reference SGE/);
+    expect((await validateSge(original, hard, quick)).failures[0]).toMatch(
+      /^site conv1: Y \(site run alone on the model's X\) differs from the reference SGE/,
+    );
+    expect((await validateSge(original, biased, quick)).failures[0]).toMatch(
+      /^site conv1: Y \(site run alone on the model's X\) differs from the reference SGE/,
+    );
     expect((await validateSge(original, right, quick)).failures).toEqual([]);
   });
 
@@ -113,11 +126,23 @@ describe('validateSge on hand-built SGE models', () => {
 
   it('refuses models that take different inputs (InputError saying how)', async () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8] });
-    const other = addSge(convChain({ input: [1, 3, 8, 6], channels: [8] }), { site: 'conv1', groups: 2, mode: 'function' });
+    const other = addSge(convChain({ input: [1, 3, 8, 6], channels: [8] }), {
+      site: 'conv1',
+      groups: 2,
+      mode: 'function',
+    });
     await expect(validateSge(original, other, quick)).rejects.toThrow(InputError);
-    await expect(validateSge(original, other, quick)).rejects.toThrow(/input 'input' has shape \[1, 3, 8, 8\] in the original, \[1, 3, 8, 6\]/);
-    const f16 = addSge(convChain({ input: [1, 3, 8, 8], channels: [8], float16: true }), { site: 'conv1', groups: 2, mode: 'function' });
-    await expect(validateSge(original, f16, quick)).rejects.toThrow(/input 'input' is float32 in the original, float16 in the rewritten/);
+    await expect(validateSge(original, other, quick)).rejects.toThrow(
+      /input 'input' has shape \[1, 3, 8, 8\] in the original, \[1, 3, 8, 6\]/,
+    );
+    const f16 = addSge(convChain({ input: [1, 3, 8, 8], channels: [8], float16: true }), {
+      site: 'conv1',
+      groups: 2,
+      mode: 'function',
+    });
+    await expect(validateSge(original, f16, quick)).rejects.toThrow(
+      /input 'input' is float32 in the original, float16 in the rewritten/,
+    );
   });
 
   it('fails when an original output is gone or changed its declared shape', async () => {
@@ -126,7 +151,11 @@ describe('validateSge on hand-built SGE models', () => {
     rewritten.graph!.output = [makeValueInfo('output', DataType.FLOAT, [1, 8, 8, 'W'])];
     const report = await validateSge(original, rewritten, quick);
     expect(report.passed).toBe(false);
-    expect(report.failures).toEqual([expect.stringMatching(/^output 'output': declared float32 \[1, 8, 8, W\] in the rewritten model, float32 \[1, 8, 8, 8\]/)]);
+    expect(report.failures).toEqual([
+      expect.stringMatching(
+        /^output 'output': declared float32 \[1, 8, 8, W\] in the rewritten model, float32 \[1, 8, 8, 8\]/,
+      ),
+    ]);
     expect(report.sites[0]!.verdict).toBe('pass');
   });
 
@@ -134,18 +163,22 @@ describe('validateSge on hand-built SGE models', () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8, 8] });
     const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'function' });
     const renamedOriginal = convChain({ input: [1, 3, 8, 8], channels: [8, 8] });
-    for (const n of renamedOriginal.graph!.node) n.input = n.input.map((i) => (i === 'conv1_out' ? 'c1' : i)), n.output = n.output.map((o) => (o === 'conv1_out' ? 'c1' : o));
+    for (const n of renamedOriginal.graph!.node)
+      (n.input = n.input.map((i) => (i === 'conv1_out' ? 'c1' : i))),
+        (n.output = n.output.map((o) => (o === 'conv1_out' ? 'c1' : o)));
     const report = await validateSge(renamedOriginal, rewritten, quick);
     expect(report.sites[0]!.verdict).toBe('fail');
     expect(report.sites[0]!.reason).toMatch(/the original model has no tensor 'conv1_out'/);
   });
 
-  it('turns an unloadable rewritten model into a ValidationFailure with onnxruntime\'s message', async () => {
+  it("turns an unloadable rewritten model into a ValidationFailure with onnxruntime's message", async () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8] });
     const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'function' });
     rewritten.functions = []; // the node now calls an operator nobody defines
     await expect(validateSge(original, rewritten, quick)).rejects.toThrow(ValidationFailure);
-    await expect(validateSge(original, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the rewritten model .*SpatialGroupEnhance/s);
+    await expect(validateSge(original, rewritten, quick)).rejects.toThrow(
+      /onnxruntime could not load the rewritten model .*SpatialGroupEnhance/s,
+    );
   });
 
   it('fails validation (exit 1) when onnxruntime cannot load the original; a missing file is an input error', async () => {
@@ -154,7 +187,9 @@ describe('validateSge on hand-built SGE models', () => {
     const broken = convChain({ input: [1, 3, 8, 8], channels: [8] });
     broken.graph!.node[0]!.op_type = 'NoSuchOp';
     await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(ValidationFailure);
-    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(/onnxruntime could not load the original model/);
+    await expect(validateSge(broken, rewritten, quick)).rejects.toThrow(
+      /onnxruntime could not load the original model/,
+    );
     await expect(validateSge('/nonexistent/model.onnx', rewritten, quick)).rejects.toThrow(InputError);
   });
 
@@ -167,7 +202,9 @@ describe('validateSge on hand-built SGE models', () => {
     expect(report.latency).toBeNull();
     expect(report.inputs).toEqual([{ name: 'input', type: 'float32', shape: [2, 3, 5, 4], source: 'given' }]);
     expect(report.sites[0]!.shape).toEqual([2, 8, 5, 4]);
-    await expect(validateSge(original, rewritten, { inputsDir: '.', shapes: { input: [1, 3, 8, 8] } })).rejects.toThrow(UsageError);
+    await expect(validateSge(original, rewritten, { inputsDir: '.', shapes: { input: [1, 3, 8, 8] } })).rejects.toThrow(
+      UsageError,
+    );
     const shaped = await validateSge(original, rewritten, { runs: 0, dims: { N: 3, H: 6, W: 7 } });
     expect(shaped.sites[0]!.shape).toEqual([3, 8, 6, 7]);
   });
@@ -176,7 +213,10 @@ describe('validateSge on hand-built SGE models', () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8] });
     const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'inline' });
     const events: string[] = [];
-    await validateSge(original, rewritten, { runs: 2, onProgress: (e) => events.push(`${e.stage}:${e.done ?? ''}/${e.total ?? ''}`) });
+    await validateSge(original, rewritten, {
+      runs: 2,
+      onProgress: (e) => events.push(`${e.stage}:${e.done ?? ''}/${e.total ?? ''}`),
+    });
     expect(events).toContain('load:/');
     expect(events).toContain('run:0/3');
     expect(events).toContain('latency:4/4');

@@ -18,16 +18,27 @@ export interface ChildResult {
  * Runs `script` (a file name in this folder) with `arg` as a JSON argument.
  * @param ulimitFileBlocks when set, the child runs under `ulimit -f` (1 KiB blocks)
  */
-export function runChild(script: string, arg: unknown, options: { ulimitFileBlocks?: number; timeoutMs?: number } = {}): Promise<ChildResult> {
+export function runChild(
+  script: string,
+  arg: unknown,
+  options: { ulimitFileBlocks?: number; timeoutMs?: number } = {},
+): Promise<ChildResult> {
   const scriptPath = fileURLToPath(new URL(`./${script}`, import.meta.url));
   const argv = ['--import', REGISTER, scriptPath, JSON.stringify(arg)];
-  const child = options.ulimitFileBlocks !== undefined
-    ? spawn('bash', ['-c', `ulimit -f ${options.ulimitFileBlocks} && exec "$0" "$@"`, process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child =
+    options.ulimitFileBlocks !== undefined
+      ? spawn('bash', ['-c', `ulimit -f ${options.ulimitFileBlocks} && exec "$0" "$@"`, process.execPath, ...argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   return new Promise((resolve, reject) => {
     child.on('error', reject);
@@ -35,7 +46,11 @@ export function runChild(script: string, arg: unknown, options: { ulimitFileBloc
       clearTimeout(timer);
       const last = stdout.trim().split('\n').pop() ?? '';
       let json: Record<string, unknown> | undefined;
-      try { json = JSON.parse(last) as Record<string, unknown>; } catch { /* not JSON */ }
+      try {
+        json = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        /* not JSON */
+      }
       resolve({ code, signal, stdout, stderr, ...(json ? { json } : {}) });
     });
   });

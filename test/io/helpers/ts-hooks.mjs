@@ -21,7 +21,12 @@ export async function load(url, context, next) {
     const text = await readFile(fileName, 'utf8');
     const out = ts.transpileModule(text, {
       fileName,
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false, inlineSourceMap: false },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        sourceMap: false,
+        inlineSourceMap: false,
+      },
     });
     return { format: 'module', source: out.outputText, shortCircuit: true };
   }
