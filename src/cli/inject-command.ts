@@ -6,7 +6,7 @@ import { readError } from '../io/fs-errors.js';
 import { decodeModel } from '../codec/decode.js';
 import { encodeModel } from '../codec/encode.js';
 import { injectSge, type InjectReport } from '../sge/inject.js';
-import { parseSgeParams } from '../sge/params.js';
+import { parseSgeParams, type SgeParamsFile } from '../sge/params.js';
 import { groupsOption, type InjectCliOptions } from './program.js';
 import { checkOutputPath, defaultOutputPath } from './paths.js';
 import { formatDims, renderTable } from './table.js';
@@ -56,7 +56,7 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
     throw readError(err, modelPath);
   });
   if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
-  let params;
+  let params: SgeParamsFile | undefined;
   if (options.params) {
     let bytes: Uint8Array;
     try {

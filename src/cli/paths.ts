@@ -1,4 +1,5 @@
 /** Output paths: the default name beside the model, and the checks done before any work starts. */
+import type { Stats } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
@@ -31,7 +32,7 @@ export async function checkOutputPath(input: string, output: string, overwrite: 
     );
   }
   const folder = dirname(resolve(output));
-  let st;
+  let st: Stats;
   try {
     st = await stat(folder);
   } catch (err) {

@@ -6,6 +6,7 @@ import { parseInteger, parseNonNegative, parsePositiveInt } from './parse.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_VALIDATION } from './exit-codes.js';
 import type { ModelSource, ValidateOptions } from '../validate/validate.js';
+import type { ValidationReport } from '../validate/report-types.js';
 
 /** How to validate and print. */
 export interface ValidateRun {
@@ -29,7 +30,7 @@ export async function validateAndReport(
 ): Promise<number> {
   const { validateSge, formatReport, reportToJson, createProgressLine } = await import('../validate/index.js');
   const progress = createProgressLine({ isTTY: run.io.stderrIsTty, write: (t) => run.io.stderr(t) });
-  let report;
+  let report: ValidationReport;
   try {
     report = await validateSge(original, rewritten, { ...run.options, onProgress: progress.onProgress });
   } catch (err) {

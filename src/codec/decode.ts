@@ -32,7 +32,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   } catch (err) {
     throw new ModelDecodeError(`not a valid ONNX model (${describe(err)})${hint()}`, source, { cause: err });
   }
-  if (!options.allowNoGraph && !Object.prototype.hasOwnProperty.call(model, 'graph')) {
+  if (!options.allowNoGraph && !Object.hasOwn(model, 'graph')) {
     throw new ModelDecodeError(`decodes as protobuf but is not an ONNX model: it has no graph${hint()}`, source);
   }
   return model;

@@ -225,7 +225,7 @@ class Sizer {
               this.large += (item as Uint8Array).length;
           }
         }
-      } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
+      } else if (v != null && Object.hasOwn(m, f.name)) {
         if (f.message) {
           const slot = sizes.push(0) - 1;
           const s = this.size(v as Message, f.message, depth + 1);
@@ -238,7 +238,7 @@ class Sizer {
       }
     }
     const unknowns = m.$unknowns;
-    if (unknowns && Object.prototype.hasOwnProperty.call(m, '$unknowns')) {
+    if (unknowns && Object.hasOwn(m, '$unknowns')) {
       for (const u of unknowns) total += u.length;
     }
     return total;
@@ -393,7 +393,7 @@ class ChunkWriter {
             this.scalar(f.scalar!, item, f.name);
           }
         }
-      } else if (v != null && Object.prototype.hasOwnProperty.call(m, f.name)) {
+      } else if (v != null && Object.hasOwn(m, f.name)) {
         this.v32(f.key);
         if (f.message) {
           this.v32(this.sizes[this.next++]!);
@@ -404,7 +404,7 @@ class ChunkWriter {
       }
     }
     const unknowns = m.$unknowns;
-    if (unknowns && Object.prototype.hasOwnProperty.call(m, '$unknowns')) {
+    if (unknowns && Object.hasOwn(m, '$unknowns')) {
       for (const u of unknowns) {
         this.buf.set(u, this.pos);
         this.pos += u.length;

@@ -75,7 +75,7 @@ function* walk(scope: GraphScope): Iterable<GraphScope> {
 
 /** Makes `msg[field]` an own array so it can be mutated (absent repeated fields of decoded messages are shared and frozen). */
 export function ownArray<T extends object, K extends keyof T>(msg: T, field: K): T[K] {
-  if (!Object.prototype.hasOwnProperty.call(msg, field)) {
+  if (!Object.hasOwn(msg, field)) {
     (msg as Record<K, unknown>)[field] = [] as unknown;
   }
   return msg[field];

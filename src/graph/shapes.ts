@@ -24,7 +24,7 @@ export function tensorInfoOfType(type: TypeProto | undefined): TensorInfo | unde
   const elemType = tt.elem_type || undefined;
   if (!tt.shape) return { elemType };
   const shape = tt.shape.dim.map((d): ShapeDim => {
-    if (Object.prototype.hasOwnProperty.call(d, 'dim_value')) return int64ToNumber(d.dim_value);
+    if (Object.hasOwn(d, 'dim_value')) return int64ToNumber(d.dim_value);
     if (d.dim_param) return d.dim_param;
     return undefined;
   });
@@ -40,7 +40,7 @@ function attrInts(node: NodeProto, name: string): number[] | undefined {
 }
 function attrInt(node: NodeProto, name: string, fallback: number): number {
   const a = attr(node, name);
-  return a && Object.prototype.hasOwnProperty.call(a, 'i') ? int64ToNumber(a.i) : fallback;
+  return a && Object.hasOwn(a, 'i') ? int64ToNumber(a.i) : fallback;
 }
 function attrString(node: NodeProto, name: string): string | undefined {
   const a = attr(node, name);

@@ -42,11 +42,9 @@ export function outerReads(graph: GraphProto): Set<string> {
 export function topologicalSort(graph: GraphProto): boolean {
   const nodes = graph.node;
   const producerIndex = new Map<string, number>();
-  nodes.forEach((n, i) =>
-    n.output.forEach((o) => {
-      if (o) producerIndex.set(o, i);
-    }),
-  );
+  nodes.forEach((n, i) => {
+    for (const o of n.output) if (o) producerIndex.set(o, i);
+  });
   const pending = new Array<number>(nodes.length).fill(0);
   const dependents: number[][] = nodes.map(() => []);
   nodes.forEach((n, i) => {

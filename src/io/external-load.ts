@@ -37,9 +37,9 @@ export async function loadExternalData(model: ModelProto, baseDir: string, sourc
     if (!isExternal(slot.tensor)) continue;
     const ref = externalRef(slot.tensor, slot.where, source);
     const file = resolve(baseDir, ref.location);
-    let list = byFile.get(file);
-    if (!list) byFile.set(file, (list = []));
-    list.push({ slot, ref });
+    const list = byFile.get(file);
+    if (list) list.push({ slot, ref });
+    else byFile.set(file, [{ slot, ref }]);
   }
   let count = 0;
   for (const [file, items] of byFile) {

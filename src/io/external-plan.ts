@@ -203,13 +203,7 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
         continue;
       }
       const raw = slot.tensor.raw_data;
-      if (
-        !slot.initializer ||
-        isExternal(slot.tensor) ||
-        !raw ||
-        !Object.prototype.hasOwnProperty.call(slot.tensor, 'raw_data')
-      )
-        continue;
+      if (!slot.initializer || isExternal(slot.tensor) || !raw || !Object.hasOwn(slot.tensor, 'raw_data')) continue;
       if (raw.length < threshold) continue;
       const offset = place(raw.length);
       pieces.push({ kind: 'bytes', data: raw });

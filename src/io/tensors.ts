@@ -43,23 +43,31 @@ export function collectTensors(model: ModelProto): TensorSlot[] {
   const attribute = (a: AttributeProto, owner: string): void => {
     const where = `attribute '${a.name ?? ''}' of ${owner}`;
     push(a as unknown as Holder, 't', where);
-    a.tensors?.forEach((_, i) => push(a.tensors as unknown as Holder, i, where));
+    a.tensors?.forEach((_, i) => {
+      push(a.tensors as unknown as Holder, i, where);
+    });
     sparse(a.sparse_tensor, where);
-    a.sparse_tensors?.forEach((s) => sparse(s, where));
+    a.sparse_tensors?.forEach((s) => {
+      sparse(s, where);
+    });
     if (a.g) graph(a.g);
     a.graphs?.forEach(graph);
   };
 
   const node = (n: NodeProto): void => {
     const owner = `node '${n.name || n.output?.[0] || n.op_type || '?'}'`;
-    n.attribute?.forEach((a) => attribute(a, owner));
+    n.attribute?.forEach((a) => {
+      attribute(a, owner);
+    });
   };
 
   function graph(g: GraphProto): void {
-    g.initializer?.forEach((t, i) =>
-      push(g.initializer as unknown as Holder, i, `initializer '${t.name ?? ''}'`, true),
-    );
-    g.sparse_initializer?.forEach((s) => sparse(s, `sparse initializer '${s.values?.name ?? ''}'`));
+    g.initializer?.forEach((t, i) => {
+      push(g.initializer as unknown as Holder, i, `initializer '${t.name ?? ''}'`, true);
+    });
+    g.sparse_initializer?.forEach((s) => {
+      sparse(s, `sparse initializer '${s.values?.name ?? ''}'`);
+    });
     g.node?.forEach(node);
   }
 
@@ -68,7 +76,9 @@ export function collectTensors(model: ModelProto): TensorSlot[] {
     if (ti.initialization) graph(ti.initialization);
     if (ti.algorithm) graph(ti.algorithm);
   });
-  model.functions?.forEach((f) => f.node?.forEach(node));
+  model.functions?.forEach((f) => {
+    f.node?.forEach(node);
+  });
   return out;
 }
 

@@ -185,7 +185,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
         `site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`,
         'spatial',
       );
-    } else if (s.spatial && s.spatial.some((d) => typeof d !== 'number')) {
+    } else if (s.spatial?.some((d) => typeof d !== 'number')) {
       if (s.spatial.every((d) => typeof d !== 'number' || d === 1))
         warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
     } else if (!s.spatial) {

@@ -77,17 +77,17 @@ function parseJson(bytes: Uint8Array, source: string): SgeParamsFile {
         : FORMAT_HINT,
     );
   }
-  if (!isObject(doc) || !isObject(doc['params'])) {
+  if (!isObject(doc) || !isObject(doc.params)) {
     throw new InputError(`${source} has no "params" object`, FORMAT_HINT);
   }
-  const declared = doc['groups'] === undefined ? undefined : checkGroups(doc['groups'], source, '"groups"');
+  const declared = doc.groups === undefined ? undefined : checkGroups(doc.groups, source, '"groups"');
   const sites = new Map<string, SiteParams>();
-  for (const [site, entry] of Object.entries(doc['params'])) {
+  for (const [site, entry] of Object.entries(doc.params)) {
     if (!isObject(entry))
       throw new InputError(`${source}: params["${site}"] is not an object with "weight" and "bias"`, FORMAT_HINT);
     sites.set(site, {
-      weight: jsonNumbers(entry['weight'], source, site, 'weight'),
-      bias: jsonNumbers(entry['bias'], source, site, 'bias'),
+      weight: jsonNumbers(entry.weight, source, site, 'weight'),
+      bias: jsonNumbers(entry.bias, source, site, 'bias'),
     });
   }
   return finish('json', sites, declared, source);
@@ -143,7 +143,7 @@ interface SafetensorsEntry {
 }
 
 function parseSafetensors(bytes: Uint8Array, source: string): SgeParamsFile {
-  const hint = 'the safetensors file is damaged or not safetensors; ' + FORMAT_HINT;
+  const hint = `the safetensors file is damaged or not safetensors; ${FORMAT_HINT}`;
   if (bytes.length < 8) throw new InputError(`${source} is too short to be safetensors (${bytes.length} bytes)`, hint);
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
@@ -171,12 +171,12 @@ function parseSafetensors(bytes: Uint8Array, source: string): SgeParamsFile {
   const order: string[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (isObject(entry) && entry['groups'] !== undefined)
-        declared = checkGroups(entry['groups'], source, '__metadata__.groups', true);
+      if (isObject(entry) && entry.groups !== undefined)
+        declared = checkGroups(entry.groups, source, '__metadata__.groups', true);
       continue;
     }
     const m = /^(.*)\.(weight|bias)$/s.exec(name);
-    if (!m || !m[1]) {
+    if (!m?.[1]) {
       throw new InputError(`${source}: tensor "${name}" is not named <site>.weight or <site>.bias`, FORMAT_HINT);
     }
     const values = safetensorsValues(name, entry, data, source);

@@ -32,7 +32,7 @@ function describe(t: TensorProto): string {
 }
 
 function has(t: TensorProto, field: keyof TensorProto): boolean {
-  return Object.prototype.hasOwnProperty.call(t, field);
+  return Object.hasOwn(t, field);
 }
 
 /**

@@ -44,14 +44,10 @@ export function inputSpecs(model: ModelProto): InputSpec[] {
 function specOf(vi: ValueInfoProto): InputSpec {
   const tt = vi.type?.tensor_type;
   const dataType = tt?.elem_type ?? 0;
-  const shape = tt && Object.prototype.hasOwnProperty.call(tt, 'shape') ? tt.shape : undefined;
+  const shape = tt && Object.hasOwn(tt, 'shape') ? tt.shape : undefined;
   const dims = shape?.dim.map(
     (d): DeclaredDim =>
-      Object.prototype.hasOwnProperty.call(d, 'dim_value')
-        ? int64ToNumber(d.dim_value)
-        : d.dim_param
-          ? d.dim_param
-          : undefined,
+      Object.hasOwn(d, 'dim_value') ? int64ToNumber(d.dim_value) : d.dim_param ? d.dim_param : undefined,
   );
   return { name: vi.name ?? '', dataType, type: elemTypeOf(dataType), dims };
 }

@@ -31,7 +31,7 @@ export function readTensor(t: TensorProto, what: string, readExternal?: External
     const length = entry('length') === undefined ? count * elemSize(type) : Number(entry('length'));
     return { type, dims, data: fromBytes(readExternal(location, offset, length), type, count, what) };
   }
-  if (Object.prototype.hasOwnProperty.call(t, 'raw_data') && t.raw_data) {
+  if (Object.hasOwn(t, 'raw_data') && t.raw_data) {
     return { type, dims, data: fromBytes(t.raw_data, type, count, what) };
   }
   const data = allocate(type, count);

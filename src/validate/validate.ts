@@ -208,7 +208,7 @@ export async function validateSge(
 
   progress({ stage: 'latency', message: 'timing both models', done: 0, total: 2 * runs });
   const origPlain = await open(orig, orig.model, 'original model', 'validation', LATENCY_THREADS);
-  let timings;
+  let timings: Awaited<ReturnType<typeof timeModels>>;
   try {
     const rewrPlain = await open(rewr, rewr.model, 'rewritten model', 'validation', LATENCY_THREADS);
     try {
@@ -388,7 +388,7 @@ async function runIsolatedFloat16Sites(
   const out = new Map<string, HostTensor | string>();
   for (const site of sites) {
     const x = rewrOut[site.x];
-    if (!x || x.type !== 'float16') continue;
+    if (x?.type !== 'float16') continue;
     const alone = isolateSite(rewr.model, site, dataTypeOf(x.type), x.dims);
     if (typeof alone === 'string') {
       out.set(site.name, alone);
@@ -568,10 +568,8 @@ function declared(vi: ValueInfoProto | undefined): string {
   const tt = vi?.type?.tensor_type;
   if (!tt) return vi?.type ? 'non-tensor' : 'untyped';
   const type = elemTypeOf(tt.elem_type) ?? `DataType ${tt.elem_type ?? 0}`;
-  const dims = Object.prototype.hasOwnProperty.call(tt, 'shape')
-    ? tt.shape!.dim.map((d) =>
-        Object.prototype.hasOwnProperty.call(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?',
-      )
+  const dims = Object.hasOwn(tt, 'shape')
+    ? tt.shape!.dim.map((d) => (Object.hasOwn(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?'))
     : undefined;
   return `${type} ${dims ? `[${dims.join(', ')}]` : '(rank unknown)'}`;
 }

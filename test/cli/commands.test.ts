@@ -146,7 +146,7 @@ describe('list', () => {
       'subgraph',
     ]);
     if (vggRef) {
-      expect(rows.map((x) => x['node'])).toEqual(vggRef.map(siteName));
+      expect(rows.map((x) => x.node)).toEqual(vggRef.map(siteName));
       for (const [i, c] of vggRef.entries()) {
         const ch = c.shape[1] as number;
         expect(rows[i]).toMatchObject({
@@ -172,12 +172,12 @@ describe('list', () => {
     expect(r.status, r.stderr).toBe(0);
     const rows = parseTable(r.stdout);
     if (resnetRef) {
-      expect(rows.map((x) => x['node'])).toEqual(resnetRef.map(siteName));
-      expect(rows.map((x) => x['channels'])).toEqual(resnetRef.map((c) => String(c.shape[1])));
+      expect(rows.map((x) => x.node)).toEqual(resnetRef.map(siteName));
+      expect(rows.map((x) => x.channels)).toEqual(resnetRef.map((c) => String(c.shape[1])));
     }
-    expect(rows.filter((x) => x['sge'] === 'inline').map((x) => x['node'])).toEqual(RESNET_CONV3);
+    expect(rows.filter((x) => x.sge === 'inline').map((x) => x.node)).toEqual(RESNET_CONV3);
     // Without --after nothing is marked selected.
-    expect(rows.every((x) => x['selected'] === '')).toBe(true);
+    expect(rows.every((x) => x.selected === '')).toBe(true);
   });
 });
 
@@ -191,7 +191,7 @@ describe('inject', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/6 SGE sites/);
     expect(r.stdout).toMatch(/dry run: nothing written/);
-    expect(parseTable(r.stdout).map((x) => x['site'])).toEqual(RESNET_CONV3);
+    expect(parseTable(r.stdout).map((x) => x.site)).toEqual(RESNET_CONV3);
     expect(snapshot(dir)).toEqual(before);
   });
 

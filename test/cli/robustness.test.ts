@@ -10,7 +10,6 @@ import {
   existsSync,
   ftruncateSync,
   openSync,
-  readFileSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -270,8 +269,8 @@ describe('weights in external data are never read into memory', () => {
     expect(refs.map((t) => t.name)).toEqual(['w', ...extra.map((t) => t.name)]);
     for (const t of refs) {
       const kv = Object.fromEntries(t.external_data.map((e) => [e.key, e.value]));
-      expect(kv['location']).toBe('weights.bin');
-      expect(Number(kv['offset']) + Number(kv['length'])).toBeLessThanOrEqual(total);
+      expect(kv.location).toBe('weights.bin');
+      expect(Number(kv.offset) + Number(kv.length)).toBeLessThanOrEqual(total);
     }
   }, 120_000);
 

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel, ModelDecodeError } from '../../src/codec/index.js';
+import type { ModelProto } from '../../src/codec/types.js';
 import { lengthPrefixes, varint, type LengthPrefix } from './wire.js';
 import { rng } from '../helpers/random.js';
 
@@ -72,7 +73,7 @@ describe(`decoder fuzz (${N} mutations, seed ${SEED})`, () => {
       const m = mutate(src.bytes, src.prefixes, r);
       const what = `mutation ${i} of ${src.rel}: ${m.kind} (replay with SGE_FUZZ_SEED=${SEED})`;
       const t0 = performance.now();
-      let decoded;
+      let decoded: ModelProto;
       try {
         decoded = decodeModel(m.bytes, { source: 'fuzz.onnx' });
       } catch (err) {

@@ -11,7 +11,8 @@ interface LongLike {
   toNumber(): number;
 }
 const require = createRequire(import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// onnx-proto ships no types of its own.
+// (biome.json allows `any` in this file only.)
 const { onnx } = require('onnx-proto') as { onnx: any };
 
 const num = (v: number | LongLike): number => (typeof v === 'number' ? v : v.toNumber());

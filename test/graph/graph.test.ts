@@ -198,7 +198,9 @@ describe('topologicalSort', () => {
     const seen = new Set<string>([...g.input.map((v) => v.name!), ...g.initializer.map((t) => t.name!)]);
     for (const n of g.node) {
       for (const i of n.input) if (i) expect(seen.has(i), `${n.name} reads ${i} before it is produced`).toBe(true);
-      n.output.forEach((o) => seen.add(o));
+      n.output.forEach((o) => {
+        seen.add(o);
+      });
     }
     expect(new Set(g.node.map((n) => n.name))).toEqual(new Set(order));
   });

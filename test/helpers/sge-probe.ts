@@ -9,7 +9,7 @@ import { buildSgeNodes } from '../../src/sge/expansion.js';
 import { buildSgeFunction } from '../../src/sge/function.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
 import { SGE_DOMAIN, SGE_DOMAIN_VERSION, sgeOpFor } from '../../src/sge/conventions.js';
-import type { ModelProto } from '../../src/codec/types.js';
+import type { ModelProto, NodeProto } from '../../src/codec/types.js';
 
 /** Options of {@link sgeProbe}. */
 export interface ProbeOptions {
@@ -35,7 +35,7 @@ export function sgeProbeModel(o: ProbeOptions): ModelProto {
   const bias = makeFloatTensor(`${site}/sge/bias`, o.bias, elemType);
   const io = { x: 'X', weight: weight.name!, bias: bias.name!, y: 'Y' };
   const opsets = [makeOpset('', o.opset)];
-  let nodes;
+  let nodes: NodeProto[];
   const initializers = [weight, bias];
   if (o.mode === 'inline') {
     const built = buildSgeNodes({

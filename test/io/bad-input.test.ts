@@ -49,7 +49,10 @@ describe('loadModel on bad input', () => {
 
   it('random bytes', async () => {
     let s = 12345;
-    const bytes = Uint8Array.from({ length: 4096 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+    const bytes = Uint8Array.from({ length: 4096 }, () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s >>> 24;
+    });
     await failure(file('random.onnx', bytes), ModelDecodeError);
   });
 

@@ -117,7 +117,7 @@ describe('external data', () => {
     const saved = decodeModel(new Uint8Array(readFileSync(out)));
     const w1 = saved.graph!.initializer.find((t) => t.name === 'w1')!;
     expect(w1.data_location).toBe(DataLocation.EXTERNAL);
-    expect(Object.prototype.hasOwnProperty.call(w1, 'raw_data')).toBe(false);
+    expect(Object.hasOwn(w1, 'raw_data')).toBe(false);
     expect([entry(w1, 'location'), entry(w1, 'offset'), entry(w1, 'length')]).toEqual(['model.onnx.data', '0', '1728']);
     expect(saved.graph!.initializer.find((t) => t.name === 'b1')!.data_location ?? 0).toBe(0);
     expect(statSync(`${out}.data`).size).toBe(1728);

@@ -21,7 +21,7 @@ function safetensors(
   headerLengthOverride?: bigint,
 ): Uint8Array {
   const header: Record<string, unknown> = {};
-  if (metadata) header['__metadata__'] = metadata;
+  if (metadata) header.__metadata__ = metadata;
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const t of tensors) {
@@ -151,6 +151,7 @@ describe('JSON parameter files', () => {
 });
 
 describe('safetensors parameter files', () => {
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: a float32 value written out, not π
   const w = [0.5, -1.25, 3.1415927, 1e-20];
   const b = [1, 0, -0.1, 2];
 

@@ -44,7 +44,9 @@ describe('referenceSge by hand', () => {
     const sig = (a: number) => 1 / (1 + Math.exp(-a));
     const gate = [-3, -1, 4].map((d) => sig((d / (Math.sqrt(13) + 1e-5)) * w + b));
     const expected = [1 * gate[0]!, 2 * gate[1]!, 3 * gate[2]!, 0, 0, 3 * gate[2]!];
-    y.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 14));
+    y.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 14);
+    });
     // A biased std (√(26/3)) would move the first element visibly.
     expect(Math.abs(y[0]! - sig((-3 / Math.sqrt(26 / 3)) * w + b))).toBeGreaterThan(1e-3);
   });
@@ -53,13 +55,17 @@ describe('referenceSge by hand', () => {
     const x = Array.from({ length: 2 * 8 * 15 }, (_, i) => Math.sin(i) * 3);
     const y = referenceSge(x, [2, 8, 3, 5], new Array(4).fill(0), new Array(4).fill(1));
     const s1 = 1 / (1 + Math.exp(-1));
-    y.forEach((v, i) => expect(v).toBeCloseTo(x[i]! * s1, 14));
+    y.forEach((v, i) => {
+      expect(v).toBeCloseTo(x[i]! * s1, 14);
+    });
   });
 
   it('constant input gives the gate sigmoid(bias): t − μ = 0 and σ = 0, so t̂ = 0 / 1e-5', () => {
     const y = referenceSge(new Array(1 * 4 * 9).fill(0.5), [1, 4, 3, 3], [5, -5], [0.3, -2]);
     expect(SGE_EPS).toBe(1e-5);
-    y.forEach((v, i) => expect(v).toBeCloseTo(0.5 / (1 + Math.exp(i < 18 ? -0.3 : 2)), 15));
+    y.forEach((v, i) => {
+      expect(v).toBeCloseTo(0.5 / (1 + Math.exp(i < 18 ? -0.3 : 2)), 15);
+    });
   });
 
   it('treats 1-D, 2-D and 3-D maps alike: only the product of the spatial dims matters', () => {

@@ -83,7 +83,10 @@ describe('float16 conversions', () => {
   it('agrees with onnxruntime Cast float→float16→float on random values and exact ties', async () => {
     const values: number[] = [];
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 2000; i++) values.push((rand() - 0.5) * 2 ** (Math.floor(rand() * 44) - 26));
     for (let b = 0; b < 0x7bff; b += 97) values.push((float16BitsToNumber(b) + float16BitsToNumber(b + 1)) / 2);
     const x = Float32Array.from(values);

@@ -101,7 +101,9 @@ describe('validateSge on injectSge output', () => {
     expect(report.failures).toEqual([]);
     expect(report.sites.every((s) => s.verdict === 'pass')).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(files);
-    files.forEach((f, i) => expect(readFileSync(join(dir, f))).toEqual(before[i]));
+    files.forEach((f, i) => {
+      expect(readFileSync(join(dir, f))).toEqual(before[i]);
+    });
     // A loaded model object knows its folder too.
     const loaded = await loadModel(join(dir, 'sge.onnx'));
     expect((await validateSge(join(dir, 'orig.onnx'), loaded, quick)).passed).toBe(true);

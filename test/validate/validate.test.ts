@@ -163,9 +163,10 @@ describe('validateSge on hand-built SGE models', () => {
     const original = convChain({ input: [1, 3, 8, 8], channels: [8, 8] });
     const rewritten = addSge(original, { site: 'conv1', groups: 2, mode: 'function' });
     const renamedOriginal = convChain({ input: [1, 3, 8, 8], channels: [8, 8] });
-    for (const n of renamedOriginal.graph!.node)
-      (n.input = n.input.map((i) => (i === 'conv1_out' ? 'c1' : i))),
-        (n.output = n.output.map((o) => (o === 'conv1_out' ? 'c1' : o)));
+    for (const n of renamedOriginal.graph!.node) {
+      n.input = n.input.map((i) => (i === 'conv1_out' ? 'c1' : i));
+      n.output = n.output.map((o) => (o === 'conv1_out' ? 'c1' : o));
+    }
     const report = await validateSge(renamedOriginal, rewritten, quick);
     expect(report.sites[0]!.verdict).toBe('fail');
     expect(report.sites[0]!.reason).toMatch(/the original model has no tensor 'conv1_out'/);
