@@ -5,39 +5,15 @@ import { saveModel } from '../io/save.js';
 import { readError } from '../io/fs-errors.js';
 import { decodeModel } from '../codec/decode.js';
 import { encodeModel } from '../codec/encode.js';
-import { injectSge, type InjectReport } from '../sge/inject.js';
+import { injectSge } from '../sge/inject.js';
 import { parseSgeParams, type SgeParamsFile } from '../sge/params.js';
 import { groupsOption, type InjectCliOptions } from './program.js';
 import { checkOutputPath, defaultOutputPath } from './paths.js';
-import { formatDims, renderTable } from './table.js';
+import { formatInjectReport } from '../shell/inject.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 import { UsageError } from '../errors.js';
 import { validateAndReport } from './validate-command.js';
-
-/** Formats the inject report for the terminal. */
-export function formatInjectReport(r: InjectReport, output: string | undefined): string {
-  const rows = r.sites.map((s) => [
-    s.name,
-    String(s.channels),
-    formatDims(s.spatial),
-    String(s.groups),
-    s.elemType,
-    s.graph === 'main' ? '' : s.graph,
-  ]);
-  const lines = [renderTable(['site', 'channels', 'spatial', 'groups', 'type', 'subgraph'], rows), ''];
-  lines.push(
-    `${r.sites.length} SGE site${r.sites.length === 1 ? '' : 's'} (${r.mode} form, G=${r.groups}, ai.onnx opset ${r.opset}): +${r.nodesAdded} nodes, +${r.initializersAdded} initializers, +${r.parametersAdded} parameters`,
-  );
-  if (r.functionsAdded.length) lines.push(`functions added: ${r.functionsAdded.join(', ')}`);
-  if (r.opsetImportsAdded.length) lines.push(`opset imports added: ${r.opsetImportsAdded.join(', ')}`);
-  if (r.irVersion) lines.push(`IR version: ${r.irVersion.from} → ${r.irVersion.to}`);
-  const replaced = r.sites.filter((s) => s.replaced).length;
-  if (replaced) lines.push(`replaced ${replaced} existing SGE site${replaced === 1 ? '' : 's'} (--force)`);
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
-  lines.push(output ? `wrote ${output}` : 'dry run: nothing written');
-  return `${lines.join('\n')}\n`;
-}
 
 /** Runs the main command; returns the exit status. */
 export async function runInject(modelPath: string, options: InjectCliOptions, io: CliIo): Promise<number> {
@@ -86,7 +62,7 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   if (options.json && !options.validate) {
     io.stdout(`${JSON.stringify({ ...report, output: options.dryRun ? null : output, notes: saveNotes }, null, 2)}\n`);
   } else if (!options.json) {
-    io.stdout(formatInjectReport(report, options.dryRun ? undefined : output));
+    io.stdout(formatInjectReport(report, options.dryRun ? 'dry run: nothing written' : `wrote ${output}`));
     for (const n of saveNotes) io.stdout(`note: ${n}\n`);
   }
   if (options.validate) {

@@ -2,7 +2,7 @@
 import { loadModel } from '../io/load.js';
 import { listSites } from '../sge/list.js';
 import { groupsOption, type ListCliOptions } from './program.js';
-import { formatDims, renderTable } from './table.js';
+import { formatListReport } from '../shell/list.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 
@@ -15,23 +15,6 @@ export async function runList(modelPath: string, options: ListCliOptions, io: Cl
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return EXIT_OK;
   }
-  const patterns = (options.after?.length ?? 0) > 0;
-  const rows = report.rows.map((r) => [
-    r.name,
-    r.output === r.name ? '' : r.output,
-    r.channels === null ? '?' : String(r.channels),
-    formatDims(r.spatial),
-    r.divisible === null ? '?' : r.divisible ? 'yes' : 'no',
-    patterns ? (r.selected ? 'yes' : '') : '',
-    r.sge ?? '',
-    r.graph === 'main' ? '' : r.graph,
-  ]);
-  io.stdout(
-    `${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n`,
-  );
-  const selected = report.rows.filter((r) => r.selected).length;
-  io.stdout(
-    `${report.rows.length} convolutions${patterns ? `, ${selected} selected` : ''}; ${report.rows.filter((r) => r.divisible).length} divisible by ${report.groups}\n`,
-  );
+  io.stdout(formatListReport(report, (options.after?.length ?? 0) > 0));
   return EXIT_OK;
 }

@@ -3,7 +3,7 @@
  * into an exit status and a short message. Stack traces only with --debug.
  */
 import { CommanderError } from 'commander';
-import { InputError, ValidationFailure } from '../errors.js';
+import { describeError } from '../shell/error.js';
 import { buildProgram } from './program.js';
 import { processIo, type CliIo } from './io.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VALIDATION } from './exit-codes.js';
@@ -20,21 +20,9 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
       return EXIT_OK;
     return EXIT_USAGE;
   }
-  if (err instanceof InputError) {
-    io.stderr(`sge-inject: ${err.message}\n`);
-    if (err.hint) io.stderr(`  → ${err.hint}\n`);
-    if (debug && err.stack) io.stderr(`${err.stack}\n`);
-    return EXIT_USAGE;
-  }
-  if (err instanceof ValidationFailure) {
-    io.stderr(`sge-inject: ${err.message}\n`);
-    if (debug && err.stack) io.stderr(`${err.stack}\n`);
-    return EXIT_VALIDATION;
-  }
-  const e = err instanceof Error ? err : new Error(String(err));
-  io.stderr(`sge-inject: internal error (a bug in sge-inject, please report it): ${e.message}\n`);
-  io.stderr(debug && e.stack ? `${e.stack}\n` : '  → run again with --debug to see the stack trace\n');
-  return EXIT_INTERNAL;
+  const { kind, lines } = describeError(err, debug);
+  for (const line of lines) io.stderr(`${line}\n`);
+  return kind === 'input' ? EXIT_USAGE : kind === 'validation' ? EXIT_VALIDATION : EXIT_INTERNAL;
 }
 
 /**

@@ -4,7 +4,7 @@
  * process.exit.
  */
 import { Command, Option } from 'commander';
-import { collect, parseList, parsePositiveInt } from './parse.js';
+import { collect, parseList, parsePositiveInt } from '../shell/parse.js';
 import type { CliIo } from './io.js';
 
 /** Options of the main (inject) command as commander parses them. */

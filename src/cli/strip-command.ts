@@ -5,6 +5,7 @@ import { stripSge } from '../sge/strip.js';
 import { InputError } from '../errors.js';
 import type { StripCliOptions } from './program.js';
 import { checkOutputPath, defaultOutputPath } from './paths.js';
+import { formatStripReport } from '../shell/strip.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 
@@ -25,12 +26,6 @@ export async function runStrip(modelPath: string, options: StripCliOptions, io: 
     io.stdout(`${JSON.stringify({ ...report, output: options.dryRun ? null : output }, null, 2)}\n`);
     return EXIT_OK;
   }
-  const lines = [
-    `removed ${report.sites.length} SGE site${report.sites.length === 1 ? '' : 's'}: ${report.sites.slice(0, 8).join(', ')}${report.sites.length > 8 ? ', …' : ''}`,
-    `-${report.nodesRemoved} nodes, -${report.initializersRemoved} initializers`,
-  ];
-  if (report.irVersionRestored !== undefined) lines.push(`IR version restored to ${report.irVersionRestored}`);
-  lines.push(options.dryRun ? 'dry run: nothing written' : `wrote ${output}`);
-  io.stdout(`${lines.join('\n')}\n`);
+  io.stdout(formatStripReport(report, options.dryRun ? 'dry run: nothing written' : `wrote ${output}`));
   return EXIT_OK;
 }

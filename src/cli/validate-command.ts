@@ -2,9 +2,10 @@
 import type { ModelProto } from '../codec/types.js';
 import { InputError, UsageError, ValidationFailure } from '../errors.js';
 import type { ValidateCliOptions } from './program.js';
-import { parseInteger, parseNonNegative, parsePositiveInt } from './parse.js';
+import { parseInteger, parseNonNegative, parsePositiveInt } from '../shell/parse.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_VALIDATION } from './exit-codes.js';
+import { validationFailedLine } from '../shell/validation.js';
 import type { ModelSource, ValidateOptions } from '../validate/validate.js';
 import type { ValidationReport } from '../validate/report-types.js';
 
@@ -56,9 +57,7 @@ export async function validateAndReport(
     run.io.stdout(formatReport(report));
   }
   if (!report.passed) {
-    run.io.stderr(
-      `sge-inject: validation failed: ${report.failures.slice(0, 5).join('; ')}${report.failures.length > 5 ? '; …' : ''}\n`,
-    );
+    run.io.stderr(`${validationFailedLine(report.failures)}\n`);
     if (run.outputNote) run.io.stderr(`  the rewritten model was kept: ${run.outputNote}\n`);
     return EXIT_VALIDATION;
   }

@@ -1,0 +1,13 @@
+/** The strip report as text. */
+import type { StripReport } from '../sge/strip.js';
+
+/** Formats what strip removed; `outcome` is the last line (where the model went, or a dry run). */
+export function formatStripReport(report: StripReport, outcome: string): string {
+  const lines = [
+    `removed ${report.sites.length} SGE site${report.sites.length === 1 ? '' : 's'}: ${report.sites.slice(0, 8).join(', ')}${report.sites.length > 8 ? ', …' : ''}`,
+    `-${report.nodesRemoved} nodes, -${report.initializersRemoved} initializers`,
+  ];
+  if (report.irVersionRestored !== undefined) lines.push(`IR version restored to ${report.irVersionRestored}`);
+  lines.push(outcome);
+  return `${lines.join('\n')}\n`;
+}
