@@ -79,5 +79,11 @@ export {
   type InputReport,
   type LatencyReport,
 } from './validate/index.js';
+export {
+  ExternalDataReader,
+  type ExternalDataSource,
+  type ExternalFile,
+  type ExternalDataReaderOptions,
+} from './external/reader.js';
 export { parseSgeParams, type SgeParamsFile, type SiteParams } from './sge/params.js';
 export { runCli } from './cli/main.js';

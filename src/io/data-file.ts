@@ -1,21 +1,20 @@
 /** Writes a new external data file from its planned pieces, streaming carried-over ranges. */
-import { open } from 'node:fs/promises';
 import type { PendingFile } from './atomic-write.js';
 import type { DataPiece } from './external-plan.js';
-import { readRange } from './external-load.js';
+import { openDataFile } from './external-files.js';
 
 /** Carried-over ranges are copied through a buffer of this size, never read whole. */
 const STREAM_PIECE = 16 << 20;
 
 async function streamRange(out: PendingFile, file: string, offset: number, length: number): Promise<void> {
-  const fh = await open(file, 'r');
+  const data = await openDataFile(file);
   try {
     for (let done = 0; done < length; done += STREAM_PIECE) {
-      const piece = await readRange(fh, offset + done, Math.min(STREAM_PIECE, length - done));
+      const piece = await data.read(offset + done, Math.min(STREAM_PIECE, length - done));
       await out.write([piece]);
     }
   } finally {
-    await fh.close();
+    await data.close();
   }
 }
 

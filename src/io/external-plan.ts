@@ -7,9 +7,17 @@
 import { basename, extname, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { DataLocation, type TensorProto } from '../codec/types.js';
-import { shallowCopyTensor, type TensorSlot } from './tensors.js';
+import { shallowCopyTensor, type TensorSlot } from '../external/tensors.js';
+import {
+  externalRef,
+  isExternal,
+  refEntries,
+  replaceLocation,
+  safeLocation,
+  type ExternalRef,
+} from '../external/location.js';
+import { checkRange } from '../external/reader.js';
 import { occupant, sameContent, sameFile, type FileId } from './occupant.js';
-import { externalRef, isExternal, refEntries, replaceLocation, safeLocation, type ExternalRef } from './location.js';
 
 /** How tensors are written to a new external data file. */
 export interface ExternalDataOptions {
@@ -135,14 +143,8 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     }
     sizes.set(info.src, id.size);
     ids.set(info.src, id);
-    const end = info.ref.offset + (info.ref.length ?? 0);
-    if (end > id.size) {
-      throw new InputError(
-        `${source}: ${info.slot.where} needs bytes up to ${end} of '${info.ref.location}', which has only ${id.size} bytes`,
-        'the external data file does not belong to this model, or it is truncated',
-      );
-    }
   }
+  for (const info of refs) checkRange(info.ref, sizes.get(info.src)!, info.slot.where, source);
 
   for (const info of refs) {
     if (info.src === target) {

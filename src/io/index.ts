@@ -4,4 +4,4 @@ export { saveModel, type SaveOptions, type SaveReport } from './save.js';
 export type { ExternalDataOptions } from './external-plan.js';
 export { modelOrigin, type ModelOrigin } from './provenance.js';
 export { writeFileAtomic } from './atomic-write.js';
-export { safeLocation } from './location.js';
+export { safeLocation } from '../external/location.js';

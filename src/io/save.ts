@@ -15,7 +15,7 @@ import { EXTERNAL_DEFAULTS, planExternalData, type ExternalDataOptions, type Ext
 import { writeError } from './fs-errors.js';
 import { MAX_MODEL_FILE_BYTES } from './load.js';
 import { modelOrigin } from './provenance.js';
-import { collectTensors, withSwappedTensors } from './tensors.js';
+import { collectTensors, withSwappedTensors } from '../external/tensors.js';
 
 /** Options of {@link saveModel}. */
 export interface SaveOptions {

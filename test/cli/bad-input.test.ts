@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
+import { DataLocation } from '../../src/codec/types.js';
 import { seededUniform } from '../helpers/conv-models.js';
 import {
   cli,
@@ -452,6 +453,32 @@ const cases: Case[] = [
       /graph cannot be ordered: it has a cycle through: .*\/layer1\/layer1\.0\/conv3\/Conv/,
       /→ the model is not valid ONNX/,
     ],
+  },
+  {
+    name: 'external data file shorter than a later tensor needs',
+    setup: (d) => {
+      // Two weights in w.bin at explicit ranges; the file ends inside the second one.
+      const m = decodeModel(readFileSync(RESNET13));
+      const [a, b] = m.graph!.initializer.filter((t) => (t.raw_data?.length ?? 0) > 64);
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      for (const t of [a!, b!]) {
+        const data = t.raw_data!;
+        t.external_data = [
+          { key: 'location', value: 'w.bin' },
+          { key: 'offset', value: String(offset) },
+          { key: 'length', value: String(data.length) },
+        ];
+        t.data_location = DataLocation.EXTERNAL;
+        delete t.raw_data;
+        parts.push(data);
+        offset += data.length;
+      }
+      file(d, 'w.bin', Buffer.concat(parts).subarray(0, offset - 4));
+      return [file(d, 'm.onnx', encodeModel(m)), ...AFTER, '-g', '8'];
+    },
+    status: 2,
+    says: [/initializer '[^']+' needs bytes \d+\.\.\d+ of 'w\.bin', which has only \d+ bytes/, /→ .*truncated/],
   },
   {
     name: 'opset below 11',

@@ -1,9 +1,8 @@
 /**
  * External data references: reading a tensor's `external_data` entries and deciding whether a
- * location may be written. onnxruntime 1.30 refuses locations that are absolute or climb out of the
- * model's folder with `..`, so those are never written by this layer.
+ * location is safe. onnx and onnxruntime 1.30 refuse locations that are absolute or climb out of the
+ * model's folder with `..`, so those are never written. Runs in Node and browsers alike.
  */
-import { posix } from 'node:path';
 import { InputError } from '../errors.js';
 import { DataLocation, type StringStringEntryProto, type TensorProto } from '../codec/types.js';
 
@@ -58,12 +57,13 @@ export function externalRef(t: TensorProto, where: string, source: string): Exte
  */
 export function safeLocation(location: string): string | undefined {
   if (location === '' || location.includes('\0') || location.includes('\\')) return undefined;
-  if (posix.isAbsolute(location) || /^[A-Za-z]:/.test(location)) return undefined;
+  if (location.startsWith('/') || /^[A-Za-z]:/.test(location)) return undefined;
   const parts = location.split('/');
   if (parts.includes('..')) return undefined;
-  const normal = posix.normalize(location);
-  if (normal === '.' || normal.endsWith('/')) return undefined;
-  return normal;
+  // POSIX normalization of a path without `..`: empty and `.` segments go; a trailing `/` names a folder.
+  const kept = parts.filter((p) => p !== '' && p !== '.');
+  if (kept.length === 0 || location.endsWith('/')) return undefined;
+  return kept.join('/');
 }
 
 /** New external_data entries for `ref`, keeping any other keys (e.g. `checksum`) of `previous`. */
