@@ -6,7 +6,7 @@ import { parseInteger, parseNonNegative, parsePositiveInt } from '../shell/parse
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_VALIDATION } from './exit-codes.js';
 import { validationFailedLine } from '../shell/validation.js';
-import type { ModelSource, ValidateOptions } from '../validate/validate.js';
+import type { ModelSource, ValidateOptions } from '../validate/node/validate-sge.js';
 import type { ValidationReport } from '../validate/report-types.js';
 
 /** How to validate and print. */

@@ -1,11 +1,11 @@
 /**
  * Timing two models on the same inputs. One warm-up run each (its outputs are kept: they are the
  * models' final outputs for the drift figures), then `runs` timed runs, alternating between the two
- * models so that machine-load drift hits both alike; the median of each is reported.
+ * models so that machine-load drift hits both alike; the median of each is reported. The clock is the
+ * global `performance`, which Node and browsers both have.
  */
-import { performance } from 'node:perf_hooks';
 import type { HostTensor } from './host-tensor.js';
-import type { ModelRunner } from './ort.js';
+import type { ModelRunner } from './session.js';
 
 /** Timing result of {@link timeModels}. */
 export interface Timings {

@@ -3,7 +3,7 @@
  * taken more than a second, then rewritten in place and cleared at the end. The library itself never
  * prints; it calls `onProgress`, and this is what the CLI passes.
  */
-import type { ProgressEvent } from './validate.js';
+import type { ProgressEvent } from './settings.js';
 
 /** The stream the line goes to (process.stderr satisfies it). */
 export interface ProgressStream {

@@ -2,35 +2,43 @@
  * TensorProto → HostTensor for every element type validation feeds or reads (src/tensor/ reads the
  * floating-point ones only, without external data): raw_data, the typed repeated fields (float_data,
  * int32_data with float16/bool/int8… packed in it, int64_data, double_data, uint64_data) and external
- * data through a caller-supplied reader.
+ * data through the checked reader of src/external.
  */
 import type { TensorProto } from '../codec/types.js';
-import { DataLocation } from '../codec/types.js';
+import { isExternal } from '../external/location.js';
+import type { ExternalDataReader } from '../external/reader.js';
 import { tensorDims } from '../tensor/read.js';
 import { InputError } from '../errors.js';
 import { allocate, elemSize, elemTypeOf, elementCount, type HostData, type HostTensor } from './host-tensor.js';
 
-/** Reads `length` bytes (all to the end of the file when undefined) at `offset` of an external data file. */
-export type ExternalReader = (location: string, offset: number, length: number | undefined) => Uint8Array;
+/**
+ * The values of a tensor, reading external data through `reader` (the reference's length defaults to
+ * the tensor's size by type and shape, as in onnxruntime). `what` names it in errors.
+ * @throws InputError for an element type validation cannot read, data of the wrong size, or external
+ *   data that cannot be read.
+ */
+export async function readTensorData(t: TensorProto, what: string, reader?: ExternalDataReader): Promise<HostTensor> {
+  if (!isExternal(t)) return readTensor(t, what);
+  const type = elemTypeOf(t.data_type);
+  if (!type) throw new InputError(`${what}: element type ${t.data_type ?? 0} is not supported by validation`);
+  if (!reader) throw new InputError(`${what}: stored as external data, and the model's folder is not known`);
+  const dims = tensorDims(t);
+  const count = elementCount(dims);
+  const bytes = await reader.read(t, what, count * elemSize(type));
+  return { type, dims, data: fromBytes(bytes, type, count, what) };
+}
 
 /**
- * The values of a tensor. `what` names it in errors. External data needs `readExternal`.
- * @throws InputError for an element type validation cannot read, or data of the wrong size.
+ * The values of a tensor stored in the model (external data: {@link readTensorData}). `what` names it
+ * in errors.
+ * @throws InputError for an element type validation cannot read, data of the wrong size, or external data.
  */
-export function readTensor(t: TensorProto, what: string, readExternal?: ExternalReader): HostTensor {
+export function readTensor(t: TensorProto, what: string): HostTensor {
   const type = elemTypeOf(t.data_type);
   if (!type) throw new InputError(`${what}: element type ${t.data_type ?? 0} is not supported by validation`);
   const dims = tensorDims(t);
   const count = elementCount(dims);
-  if (t.data_location === DataLocation.EXTERNAL) {
-    if (!readExternal) throw new InputError(`${what}: stored as external data, and the model's folder is not known`);
-    const entry = (k: string) => t.external_data.find((e) => e.key === k)?.value;
-    const location = entry('location');
-    if (!location) throw new InputError(`${what}: external data without a location`);
-    const offset = Number(entry('offset') ?? 0);
-    const length = entry('length') === undefined ? count * elemSize(type) : Number(entry('length'));
-    return { type, dims, data: fromBytes(readExternal(location, offset, length), type, count, what) };
-  }
+  if (isExternal(t)) throw new InputError(`${what}: stored as external data, and the model's folder is not known`);
   if (Object.hasOwn(t, 'raw_data') && t.raw_data) {
     return { type, dims, data: fromBytes(t.raw_data, type, count, what) };
   }

@@ -37,6 +37,7 @@ describe("the public entry point 'sge-inject'", () => {
       'listSites',
       'stripSge',
       'validateSge',
+      'validateModels',
       'findNodes',
       'ModelIndex',
       'referenceSge',

@@ -17,7 +17,7 @@ import {
   DEFAULT_OTHER_DIM,
   RANDOM_INT_HIGH,
 } from '../../src/validate/inputs.js';
-import { loadInputsFromDir } from '../../src/validate/inputs-dir.js';
+import { loadInputsFromDir } from '../../src/validate/node/inputs-dir.js';
 import { createPrng } from '../../src/validate/prng.js';
 import { toFloat64 } from '../../src/validate/host-tensor.js';
 import { float16BitsToNumber } from '../../src/tensor/float16.js';

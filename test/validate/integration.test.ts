@@ -12,7 +12,7 @@ import { loadModel } from '../../src/io/load.js';
 import { saveModel } from '../../src/io/save.js';
 import { injectSge } from '../../src/sge/inject.js';
 import { parseSgeParams } from '../../src/sge/params.js';
-import { validateSge } from '../../src/validate/validate.js';
+import { validateSge } from '../../src/validate/node/validate-sge.js';
 import { formatReport } from '../../src/validate/report.js';
 import { convChain, seeded, swapSigmoid } from './models.js';
 import { encodeModel } from '../../src/codec/encode.js';

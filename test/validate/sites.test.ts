@@ -14,7 +14,7 @@ import {
 import { findInjectedSites as findSgeSites } from '../../src/sge/detect.js';
 import { withExtraOutputs, withSitesBypassed } from '../../src/validate/model-copy.js';
 import { isolateSite } from '../../src/validate/site-model.js';
-import { validateSge } from '../../src/validate/validate.js';
+import { validateSge } from '../../src/validate/node/validate-sge.js';
 import { addSge, convChain, seeded } from './models.js';
 
 /** input → If(cond) { then: conv_t → out_t ; else: conv_e → out_e } → output; `sge` adds a function-mode SGE after conv_t. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../src/codec/encode.js';
 import { InputError, UsageError, ValidationFailure } from '../../src/errors.js';
-import { validateSge } from '../../src/validate/validate.js';
+import { validateSge } from '../../src/validate/node/validate-sge.js';
 import { formatReport, reportToJson } from '../../src/validate/report.js';
 import { makeValueInfo } from '../../src/graph/factory.js';
 import { DataType } from '../../src/codec/types.js';

@@ -1,14 +1,14 @@
 /**
- * Inputs from a folder, as ONNX test data sets store them: `input_0.pb`, `input_1.pb`, … (serialized
- * TensorProto) and/or NumPy `.npy` files. A tensor is matched to a graph input by its TensorProto name
- * (`.pb`) or file stem (`.npy`) when that names an input; otherwise `input_<i>.*` is the i-th input.
- * Other files (`output_*.pb`, README…) are ignored.
+ * Inputs from a set of files, as ONNX test data sets store them: `input_0.pb`, `input_1.pb`, …
+ * (serialized TensorProto) and/or NumPy `.npy` files. A tensor is matched to a graph input by its
+ * TensorProto name (`.pb`) or file stem (`.npy`) when that names an input; otherwise `input_<i>.*` is
+ * the i-th input. Other files (`output_*.pb`, README…) are ignored, and never read. The files come
+ * from the shell (Node: a folder, see node/inputs-dir.ts).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { onnxRoot } from '../codec/schema.js';
 import type { TensorProto } from '../codec/types.js';
 import { InputError } from '../errors.js';
+import type { LoadedInput } from './feeds.js';
 import { formatDims, type HostTensor } from './host-tensor.js';
 import { formatDeclared, type InputSpec } from './inputs.js';
 import { readNpy } from './npy.js';
@@ -16,49 +16,45 @@ import { readTensor } from './tensor-data.js';
 
 const TensorProtoType = onnxRoot.lookupType('onnx.TensorProto');
 
-/** A loaded input and the file it came from. */
-export interface LoadedInput {
-  readonly tensor: HostTensor;
-  readonly file: string;
+/** A file offered as an input. */
+export interface InputFile {
+  /** Its name (`input_0.pb`). */
+  readonly name: string;
+  /** Names it in messages and in the report (Node: its path). */
+  readonly path: string;
+  /** Its bytes; read only when the name may hold an input. */
+  read(): Promise<Uint8Array>;
 }
 
 /**
- * Reads one tensor per graph input from `dir` and checks it against the input's element type and
- * static dims.
- * @throws InputError for an unreadable folder or file, a missing or doubly given input, or a tensor
+ * One tensor per graph input from `files` (in name order), checked against the input's element type
+ * and static dims. `folder` names the set in messages (`--inputs <folder>: …`).
+ * @throws InputError for an unreadable or unparsable file, a missing or doubly given input, or a tensor
  * whose type or shape does not fit.
  */
-export async function loadInputsFromDir(
-  dir: string,
+export async function loadInputFiles(
+  files: readonly InputFile[],
   specs: readonly InputSpec[],
+  folder: string,
 ): Promise<Record<string, LoadedInput>> {
-  let entries: string[];
-  try {
-    entries = (await readdir(dir)).sort();
-  } catch (err) {
-    throw new InputError(
-      `--inputs ${dir}: cannot read the folder (${(err as Error).message})`,
-      'give a folder of input_0.pb … or .npy files',
-    );
-  }
   const names = new Set(specs.map((s) => s.name));
   const out: Record<string, LoadedInput> = {};
   const assign = (name: string, tensor: HostTensor, file: string) => {
     if (out[name])
-      throw new InputError(`--inputs ${dir}: input '${name}' is given twice (${out[name].file} and ${file})`);
+      throw new InputError(`--inputs ${folder}: input '${name}' is given twice (${out[name].file} and ${file})`);
     out[name] = { tensor, file };
   };
-  for (const entry of entries) {
-    const isPb = entry.endsWith('.pb'),
-      isNpy = entry.endsWith('.npy');
+  for (const entry of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const isPb = entry.name.endsWith('.pb'),
+      isNpy = entry.name.endsWith('.npy');
     if (!isPb && !isNpy) continue;
-    const stem = entry.slice(0, entry.lastIndexOf('.'));
+    const stem = entry.name.slice(0, entry.name.lastIndexOf('.'));
     const positional = /^input_(\d+)$/.exec(stem);
-    const file = join(dir, entry);
+    const file = entry.path;
     if (!positional && !names.has(stem) && !isPb) continue;
     let bytes: Uint8Array;
     try {
-      bytes = new Uint8Array(await readFile(file));
+      bytes = await entry.read();
     } catch (err) {
       throw new InputError(`cannot read ${file}: ${(err as Error).message}`);
     }
@@ -88,7 +84,7 @@ export async function loadInputsFromDir(
   const missing = specs.filter((s) => !out[s.name]).map((s) => s.name);
   if (missing.length) {
     throw new InputError(
-      `--inputs ${dir}: no tensor for input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`,
+      `--inputs ${folder}: no tensor for input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')}`,
       'name the files input_0.pb, input_1.pb … in graph input order, or after the inputs',
     );
   }

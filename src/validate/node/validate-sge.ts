@@ -1,0 +1,80 @@
+/**
+ * validateSge: validation from files or loaded models in Node. A thin shell over the core
+ * (validateModels): it loads the models, says where their external data is, reads `--inputs DIR` and
+ * lends onnxruntime-node, imported only when the first session opens.
+ */
+import type { ModelProto } from '../../codec/types.js';
+import { UsageError } from '../../errors.js';
+import { loadModel } from '../../io/load.js';
+import { modelOrigin } from '../../io/provenance.js';
+import type { ModelUnderTest } from '../model-sessions.js';
+import type { ValidationReport } from '../report-types.js';
+import { timedRuns, type ValidationSettings } from '../settings.js';
+import { validateModels } from '../validate-models.js';
+import { loadInputsFromDir } from './inputs-dir.js';
+import { loadOrt } from './load-ort.js';
+import { folderModelFiles } from './model-files.js';
+
+/**
+ * A model to validate: a file path, a ModelProto (its folder is known when it came from loadModel),
+ * or a ModelProto with the folder its external data locations are relative to.
+ */
+export type ModelSource = string | ModelProto | { readonly model: ModelProto; readonly dir: string };
+
+/** Options of {@link validateSge}; every field is optional. */
+export interface ValidateOptions extends ValidationSettings {
+  /** A folder of `input_0.pb` … / `.npy` files (ONNX test data set layout). */
+  readonly inputsDir?: string;
+}
+
+/**
+ * Validates a rewritten model against the model it was made from, in onnxruntime-node. Never modifies
+ * either model or any file. The report's `passed` is false when any check fails (see
+ * {@link ValidationReport.failures}); the CLI turns that into exit 1.
+ * @throws InputError (exit 2) when a model cannot be read, the models take different inputs, the
+ *   inputs cannot be made or loaded, or onnxruntime-node cannot be loaded;
+ * @throws ValidationFailure (exit 1) when onnxruntime cannot load or run a model or a variant;
+ * @throws UsageError for contradictory options.
+ */
+export async function validateSge(
+  original: ModelSource,
+  rewritten: ModelSource,
+  options: ValidateOptions = {},
+): Promise<ValidationReport> {
+  timedRuns(options);
+  const { inputsDir, ...settings } = options;
+  if (inputsDir !== undefined && (options.shapes || options.dims)) {
+    throw new UsageError('--inputs and --shape/--dim exclude each other: the files fix the shapes');
+  }
+  options.onProgress?.({ stage: 'load', message: 'loading models' });
+  return validateModels({
+    ...settings,
+    ort: loadOrt,
+    original: await load(original),
+    rewritten: await load(rewritten),
+    ...(inputsDir !== undefined ? { loadInputs: (specs) => loadInputsFromDir(inputsDir, specs) } : {}),
+  });
+}
+
+async function load(source: ModelSource): Promise<ModelUnderTest> {
+  if (typeof source === 'string') {
+    const model = await loadModel(source);
+    const origin = modelOrigin(model);
+    return described(model, origin?.path ?? source, origin?.baseDir);
+  }
+  if ('dir' in source && 'model' in source) return described(source.model, undefined, source.dir);
+  const model = source as ModelProto;
+  // A loaded model may have been edited since: its folder still holds its external data, but the
+  // file itself is not what the object says, so sessions are made from fresh bytes.
+  const origin = modelOrigin(model);
+  return { model, ...(origin ? { name: origin.path, files: folderModelFiles(origin.baseDir) } : {}) };
+}
+
+/** A model read from `path` (sessions of it unchanged open the file itself) with its data in `dir`. */
+function described(model: ModelProto, path: string | undefined, dir: string | undefined): ModelUnderTest {
+  return {
+    model,
+    ...(path !== undefined ? { path, name: path } : {}),
+    ...(dir !== undefined ? { files: folderModelFiles(dir) } : {}),
+  };
+}

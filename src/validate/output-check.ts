@@ -1,0 +1,63 @@
+/** Checking the original model's outputs in the rewritten one. */
+import type { ModelProto, ValueInfoProto } from '../codec/types.js';
+import { compareValues, maxAbsDiff } from './compare.js';
+import { elementCount, elemTypeOf, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
+import type { OutputReport } from './report-types.js';
+import { fmt, toleranceFor, type ValidationSettings } from './settings.js';
+
+function declared(vi: ValueInfoProto | undefined): string {
+  const tt = vi?.type?.tensor_type;
+  if (!tt) return vi?.type ? 'non-tensor' : 'untyped';
+  const type = elemTypeOf(tt.elem_type) ?? `DataType ${tt.elem_type ?? 0}`;
+  const dims = Object.hasOwn(tt, 'shape')
+    ? tt.shape!.dim.map((d) => (Object.hasOwn(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?'))
+    : undefined;
+  return `${type} ${dims ? `[${dims.join(', ')}]` : '(rank unknown)'}`;
+}
+
+/**
+ * Every original output: still declared alike in the rewritten model, run with the same type and
+ * shape, its drift, and (bypass run) unchanged by the rewrite outside its sites. Failures are pushed
+ * to `failures`.
+ */
+export function checkOutputs(
+  original: ModelProto,
+  rewritten: ModelProto,
+  origFinal: Record<string, HostTensor>,
+  rewrFinal: Record<string, HostTensor>,
+  origExposed: Record<string, HostTensor>,
+  bypassOut: Record<string, HostTensor> | undefined,
+  settings: ValidationSettings,
+  failures: string[],
+): OutputReport[] {
+  const rewrOutputs = new Map(rewritten.graph!.output.map((o) => [o.name ?? '', o]));
+  return original.graph!.output.map((o): OutputReport => {
+    const name = o.name ?? '';
+    const want = declared(o);
+    const r = rewrOutputs.get(name);
+    let problem: string | undefined;
+    if (!r) problem = 'missing from the rewritten model';
+    else if (declared(r) !== want) problem = `declared ${declared(r)} in the rewritten model, ${want} in the original`;
+    const a = origFinal[name],
+      b = rewrFinal[name];
+    if (!problem && a && b && (a.type !== b.type || formatDims(a.dims) !== formatDims(b.dims))) {
+      problem = `runs as ${b.type} ${formatDims(b.dims)} in the rewritten model, ${a.type} ${formatDims(a.dims)} in the original`;
+    }
+    if (problem) failures.push(`output '${name}': ${problem}`);
+    const drift =
+      a && b && elementCount(a.dims) === elementCount(b.dims) ? maxAbsDiff(toFloat64(b), toFloat64(a)) : null;
+    let bypassMaxAbs: number | null = null;
+    const e = origExposed[name],
+      p = bypassOut?.[name];
+    if (e && p && e.type === p.type && formatDims(e.dims) === formatDims(p.dims)) {
+      const c = compareValues(toFloat64(p), toFloat64(e), toleranceFor(e.type, settings));
+      bypassMaxAbs = c.maxAbs;
+      if (c.failures > 0) {
+        failures.push(
+          `output '${name}': with the SGE blocks bypassed the rewritten model gives ${c.failures} elements different from the original (max abs ${fmt(c.maxAbs)}): the rewrite changed more than its sites`,
+        );
+      }
+    }
+    return { name, kept: !problem, ...(problem ? { problem } : {}), declared: want, drift, bypassMaxAbs };
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * Judging one SGE site from the outputs of the runs (see plan.ts for what each variant exposes).
+ */
+import { referenceSge } from '../sge/reference.js';
+import type { InjectedSite } from '../sge/detect.js';
+import { bitwiseEqual, compareValues } from './compare.js';
+import { siteMacs } from './cost.js';
+import { float16InputAllowance } from './fp16-allowance.js';
+import { formatDims, toFloat64, type HostTensor } from './host-tensor.js';
+import type { SiteReport } from './report-types.js';
+import { fmt, toleranceFor, type ValidationSettings } from './settings.js';
+import type { SiteParams } from './site-params.js';
+
+/** What a site is judged on. */
+export interface SiteContext {
+  /** Each checkable site's parameters, or why they could not be read. */
+  readonly params: ReadonlyMap<string, SiteParams | string>;
+  /** Y of each float16 site run alone, or why it could not be. */
+  readonly isolated: ReadonlyMap<string, HostTensor | string>;
+  /** Outputs of the rewritten model with site tensors exposed. */
+  readonly rewrOut: Record<string, HostTensor>;
+  /** Outputs of the original with conv outputs exposed. */
+  readonly origOut: Record<string, HostTensor>;
+  /** Outputs of the rewritten model with its blocks bypassed (undefined when that run was skipped). */
+  readonly bypassOut: Record<string, HostTensor> | undefined;
+  readonly missingInOriginal: ReadonlySet<string>;
+  readonly settings: ValidationSettings;
+}
+
+/**
+ * The verdict on one site: Y against the float64 reference SGE of the X the model computed (float16:
+ * of the site run alone, and in the full model within the input-rounding allowance), and X with the
+ * blocks bypassed against the original's conv output.
+ */
+export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
+  const base = {
+    site: site.name,
+    form: site.mode,
+    graph: site.scope.path,
+    elemType: null,
+    shape: null,
+    groups: null,
+    maxAbs: null,
+    maxRel: null,
+    failures: null,
+    elements: null,
+    referenceNaN: 0,
+    input: null,
+    tolerance: null,
+    macs: null,
+  };
+  if (site.problem) return { ...base, verdict: 'fail', reason: site.problem };
+  if (site.scope.depth > 0) {
+    return {
+      ...base,
+      verdict: 'not-checked',
+      reason: `inside a subgraph (${site.scope.path}): its tensors cannot be exposed as graph outputs; the model ran`,
+    };
+  }
+  const x = ctx.rewrOut[site.x],
+    y = ctx.rewrOut[site.y];
+  if (!x || !y)
+    return { ...base, verdict: 'fail', reason: `onnxruntime did not return X '${site.x}' or Y '${site.y}'` };
+  const shape = [...x.dims];
+  const params = ctx.params.get(site.name) ?? 'the parameters were not read';
+  if (typeof params === 'string') return { ...base, elemType: x.type, shape, verdict: 'fail', reason: params };
+  const { weight, bias } = params;
+  const groups = weight.length;
+  const withShape = { ...base, elemType: x.type, shape, groups, macs: siteMacs(shape) };
+  if (x.type !== 'float32' && x.type !== 'float16')
+    return { ...withShape, verdict: 'fail', reason: `X is ${x.type}; SGE sites are float32 or float16` };
+  if (y.type !== x.type || formatDims(y.dims) !== formatDims(x.dims)) {
+    return {
+      ...withShape,
+      verdict: 'fail',
+      reason: `Y is ${y.type} ${formatDims(y.dims)} but X is ${x.type} ${formatDims(x.dims)}`,
+    };
+  }
+  if (shape.length < 3 || groups === 0 || shape[1]! % groups !== 0) {
+    return { ...withShape, verdict: 'fail', reason: `${groups} groups do not fit X of shape ${formatDims(shape)}` };
+  }
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const tolerance = toleranceFor(x.type, ctx.settings);
+  const xs = toFloat64(x);
+  const reference = referenceSge(xs, shape, weight, bias);
+  const describe = (c: ReturnType<typeof compareValues>, extra = '') => {
+    const f = c.firstFailure!;
+    return `differs from the reference SGE in ${c.failures} of ${c.count} elements (max abs ${fmt(c.maxAbs)}, max rel ${fmt(c.maxRel)}; first at index ${f.index}: ${f.actual} vs ${f.expected}; rtol ${tolerance.rtol}, atol ${tolerance.atol}${extra})`;
+  };
+  // float32: Y in the full model against the reference. float16: Y of the site run alone on the same
+  // X (exact float16 input) against the reference, and Y in the full model within the input-rounding
+  // allowance (onnxruntime may have fed the site the unrounded conv output there).
+  const alone = ctx.isolated.get(site.name);
+  const inSitu =
+    x.type === 'float16'
+      ? compareValues(toFloat64(y), reference, tolerance, float16InputAllowance(xs, shape, weight, bias))
+      : compareValues(toFloat64(y), reference, tolerance);
+  let cmp = inSitu;
+  if (alone && typeof alone !== 'string') {
+    cmp = compareValues(toFloat64(alone), reference, tolerance);
+    if (cmp.failures > 0) reasons.push(`Y (site run alone on the model's X) ${describe(cmp)}`);
+    if (inSitu.failures > 0)
+      reasons.push(`Y in the full model ${describe(inSitu, ', beyond the float16 input-rounding allowance')}`);
+    if (!cmp.failures && !inSitu.failures)
+      notes.push(
+        `float16: judged on the site run alone on the model's X; in the full model (where onnxruntime may skip rounding the conv output) max rel ${fmt(inSitu.maxRel)}, within the input-rounding allowance`,
+      );
+  } else {
+    if (typeof alone === 'string')
+      notes.push(
+        `float16: the site could not be run alone (${alone}); judged in the full model within the input-rounding allowance`,
+      );
+    if (inSitu.failures > 0)
+      reasons.push(
+        `Y ${describe(inSitu, x.type === 'float16' ? ', beyond the float16 input-rounding allowance' : '')}`,
+      );
+  }
+  // The input check: X with the blocks bypassed against the original's conv output.
+  let input: SiteReport['input'] = null;
+  if (ctx.missingInOriginal.has(site.y)) {
+    reasons.push(
+      `the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`,
+    );
+  } else if (ctx.bypassOut) {
+    const xb = ctx.bypassOut[site.x],
+      xo = ctx.origOut[site.y];
+    if (!xb || !xo) reasons.push(`onnxruntime did not return '${site.x}' (bypassed) or '${site.y}' (original)`);
+    else if (xb.type !== xo.type || formatDims(xb.dims) !== formatDims(xo.dims)) {
+      reasons.push(
+        `X is ${xb.type} ${formatDims(xb.dims)} but the original's '${site.y}' is ${xo.type} ${formatDims(xo.dims)}`,
+      );
+    } else {
+      const c = compareValues(toFloat64(xb), toFloat64(xo), tolerance);
+      input = { maxAbs: c.maxAbs, failures: c.failures, bitwiseEqual: bitwiseEqual(xb.data, xo.data) };
+      if (c.failures > 0)
+        reasons.push(
+          `X differs from the original model's conv output '${site.y}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`,
+        );
+    }
+  }
+  if (cmp.expectedNaN > 0) {
+    notes.push(
+      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (a 1×1 map: std over one position is 0/0)${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
+    );
+  }
+  if (input && !input.bitwiseEqual && input.failures === 0)
+    notes.push(
+      `X matches the original's conv output within tolerance but not bit for bit (max abs ${fmt(input.maxAbs)})`,
+    );
+  return {
+    ...withShape,
+    maxAbs: cmp.maxAbs,
+    maxRel: cmp.maxRel,
+    failures: cmp.failures,
+    elements: cmp.count,
+    referenceNaN: cmp.expectedNaN,
+    input,
+    tolerance,
+    verdict: reasons.length ? 'fail' : 'pass',
+    reason: [...reasons, ...notes].join('; '),
+  };
+}
