@@ -11,6 +11,7 @@ import type { ExternalDataSource } from '../external/reader.js';
 import { collectTensors } from '../external/tensors.js';
 import type { HostTensor } from './host-tensor.js';
 import {
+  exposedRunOptimization,
   openSession,
   type ExternalDataSessionOptions,
   type OpenSessionOptions,
@@ -75,7 +76,10 @@ export class ModelSessions {
     return this.#open(subject, variant, { label, blame, ...(threads ? { intraOpNumThreads: threads } : {}) });
   }
 
-  /** Opens a session of `variant`, runs it once on `feeds` and releases it. */
+  /**
+   * Opens a session of `variant`, runs it once on `feeds` and releases it. For the correctness runs,
+   * whose variants expose intermediate tensors (see exposedRunOptimization).
+   */
   async runOnce(
     subject: ModelUnderTest,
     variant: ModelProto,
@@ -83,7 +87,13 @@ export class ModelSessions {
     blame: Blame,
     feeds: Record<string, HostTensor>,
   ): Promise<Record<string, HostTensor>> {
-    const runner = await this.#open(subject, variant, { label, blame });
+    const ort = await this.#runtime();
+    const level = exposedRunOptimization(ort);
+    const runner = await this.#open(subject, variant, {
+      label,
+      blame,
+      ...(level ? { graphOptimizationLevel: level } : {}),
+    });
     try {
       return await runner.run(feeds);
     } finally {

@@ -36,6 +36,8 @@ export interface OpenSessionOptions {
    * it (its threads are `env.wasm.numThreads`).
    */
   readonly intraOpNumThreads?: number;
+  /** Graph optimization level; undefined leaves onnxruntime's default ('all'). */
+  readonly graphOptimizationLevel?: Ort.InferenceSession.SessionOptions['graphOptimizationLevel'];
 }
 
 /** An open onnxruntime session with host-tensor feeds and results. */
@@ -66,6 +68,7 @@ export async function openSession(
     ...(options.intraOpNumThreads !== undefined
       ? { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: 1 }
       : {}),
+    ...(options.graphOptimizationLevel ? { graphOptimizationLevel: options.graphOptimizationLevel } : {}),
     ...('bytes' in source ? source.externalData : {}),
   };
   const runtime = runtimeName(ort);
@@ -118,6 +121,16 @@ export async function openSession(
       await session.release();
     },
   };
+}
+
+/**
+ * The graph optimization level of runs that expose intermediate tensors as graph outputs. onnxruntime's
+ * default everywhere but onnxruntime-web 1.30: from its 'layout' level up it loses a graph output that
+ * a Conv fused with the following Add also consumes (the run fails: "Reading data from non-tensor typed
+ * value is not supported"; onnxruntime-node returns it), so there the level below, 'extended'.
+ */
+export function exposedRunOptimization(ort: OrtModule): OpenSessionOptions['graphOptimizationLevel'] {
+  return flavourOf(ort) === 'web' ? 'extended' : undefined;
 }
 
 function flavourOf(ort: OrtModule): string | undefined {
