@@ -50,9 +50,10 @@ function hex(bytes: Uint8Array): string {
 }
 
 describe('fixture models', () => {
-  it('finds the fixtures (seven models, including the IR 13 one)', () => {
+  it('finds the fixtures (seven reference models, including the IR 13 one, and every model of fuse/)', () => {
+    const fuse = JSON.parse(readFileSync(join(ROOT, 'fuse/manifest.json'), 'utf8')) as { models: unknown[] };
     expect(MODELS).toContain(IR13);
-    expect(MODELS.length).toBe(7);
+    expect(MODELS.length).toBe(7 + fuse.models.length);
   });
 
   it.each(MODELS.map((p) => [p.slice(ROOT.length), p]))('%s re-encodes byte for byte', (_name, path) => {
