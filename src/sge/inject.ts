@@ -3,38 +3,26 @@
  * model-local function (default) or inline as standard ops. Everything is checked before the model is
  * touched, so a refused injection leaves it exactly as it was.
  */
-import { DataType, type ModelProto, type TensorProto } from '../codec/types.js';
+import { DataType, type ModelProto } from '../codec/types.js';
 import { InputError, UsageError } from '../errors.js';
-import { makeNode, makeTensor } from '../graph/factory.js';
 import { ModelIndex } from '../graph/model-index.js';
 import { graphScopes } from '../graph/scopes.js';
 import { NameAuthority } from '../graph/names.js';
-import { addFunction, addOpsetImport, opsetVersion, raiseIrVersion, irVersion } from '../graph/opset.js';
+import { opsetVersion } from '../graph/opset.js';
 import { spliceAfterOutput } from '../graph/edit.js';
 import { GraphCycleError, topologicalSort } from '../graph/toposort.js';
 import type { ShapeDim } from '../graph/shapes.js';
-import { FLOAT16_MAX, toFloat16Bits } from '../tensor/float16.js';
+import { FLOAT16_MAX } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
-import {
-  SGE_DOMAIN,
-  SGE_DOMAIN_VERSION,
-  SUPPORTED_ELEM_TYPES,
-  sgeNodeName,
-  sgeOpFor,
-  sgeWeightName,
-  sgeBiasName,
-} from './conventions.js';
-import { buildSgeNodes } from './expansion.js';
-import { buildSgeFunction } from './function.js';
+import { SUPPORTED_ELEM_TYPES } from './conventions.js';
+import { buildSite, installFunctionForm } from './site-form.js';
 import { describeCandidates, selectSites, type SiteCandidate, type SiteSelection } from './sites.js';
 import { stripSge } from './strip.js';
 import type { SgeParamsFile } from './params.js';
-import type { FloatElemType } from '../tensor/make.js';
 
 /** Default number of groups (the paper's). */
 export const DEFAULT_GROUPS = 64;
-/** Lowest IR version that has model-local functions. */
-export const FUNCTION_MIN_IR = 8;
+export { FUNCTION_MIN_IR } from './site-form.js';
 
 /** Options of {@link injectSge}. */
 export interface InjectOptions extends SiteSelection {
@@ -217,49 +205,26 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     const elemType = s.elemType ?? DataType.FLOAT;
     elemTypesUsed.add(elemType);
     const p = params.get(s.name)!;
-    const weightName = sgeWeightName(s.name),
-      biasName = sgeBiasName(s.name);
-    for (const n of [weightName, biasName]) {
-      if (authority.has(n))
-        throw new InputError(
-          `name '${n}' is already used in the model`,
-          'rename that tensor, or strip the old SGE first',
-        );
-      authority.reserve(n);
-    }
-    const initializers = [paramTensor(weightName, p.weight, elemType), paramTensor(biasName, p.bias, elemType)];
     const node = s.node;
     spliceAfterOutput(
       s.scope.graph,
       node,
       0,
       authority,
-      (x, y) => {
-        if (mode === 'function') {
-          const n = makeNode({
-            op_type: sgeOpFor(elemType),
-            domain: SGE_DOMAIN,
-            name: authority.fresh(sgeNodeName(s.name)),
-            input: [x, weightName, biasName],
-            output: [y],
-          });
-          return { nodes: [n], initializers };
-        }
-        const built = buildSgeNodes({
+      (x, y) =>
+        buildSite({
+          mode,
           opset,
-          elemType: elemType as FloatElemType,
+          elemType,
+          site: s.name,
           x,
           y,
-          weight: weightName,
-          bias: biasName,
-          prefix: sgeNodeName(s.name),
+          weight: p.weight,
+          bias: p.bias,
           channels: s.channels!,
-          groups,
           shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
-          freshName: (base: string) => authority.fresh(base),
-        });
-        return { nodes: built.nodes, initializers: [...initializers, ...built.initializers] };
-      },
+          names: authority,
+        }),
       `${s.output}/pre_sge`,
     );
     reports.push({
@@ -274,23 +239,8 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
       replaced: replaced.has(s.name),
     });
   }
-  const functionsAdded: string[] = [];
-  const opsetImportsAdded: string[] = [];
-  let ir: InjectReport['irVersion'];
-  if (mode === 'function') {
-    for (const t of elemTypesUsed)
-      if (addFunction(model, buildSgeFunction(opset, t as FloatElemType)))
-        functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);
-    if (addOpsetImport(model, SGE_DOMAIN, SGE_DOMAIN_VERSION))
-      opsetImportsAdded.push(`${SGE_DOMAIN}:${SGE_DOMAIN_VERSION}`);
-    const from = raiseIrVersion(model, FUNCTION_MIN_IR);
-    if (from !== undefined) {
-      ir = { from, to: irVersion(model) };
-      warnings.push(
-        `IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`,
-      );
-    }
-  }
+  const form = mode === 'function' ? installFunctionForm(model, opset, elemTypesUsed) : undefined;
+  if (form) warnings.push(...form.warnings);
   for (const scope of graphScopes(model)) topologicalSort(scope.graph);
   const after = countModel(model);
   return {
@@ -300,9 +250,9 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     nodesAdded: after.nodes - before.nodes,
     initializersAdded: after.initializers - before.initializers,
     parametersAdded: after.parameters - before.parameters,
-    functionsAdded,
-    opsetImportsAdded,
-    irVersion: ir,
+    functionsAdded: form?.functionsAdded ?? [],
+    opsetImportsAdded: form?.opsetImportsAdded ?? [],
+    irVersion: form?.irVersion,
     opset,
     warnings,
   };
@@ -312,7 +262,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
  * A graph that cannot be ordered (a cycle, or two nodes producing one name) is an invalid model: say so
  * as bad input before any edit, rather than failing in the final sort as if it were our bug.
  */
-function checkAcyclic(index: ModelIndex): void {
+export function checkAcyclic(index: ModelIndex): void {
   for (const scope of index.scopes) {
     try {
       // Sorts a copy of the node list; the model itself is not reordered.
@@ -332,13 +282,6 @@ function checkAcyclic(index: ModelIndex): void {
 function elemName(t: number): string {
   const entry = Object.entries(DataType).find(([, v]) => v === t);
   return entry ? entry[0].toLowerCase() : `type ${t}`;
-}
-
-function paramTensor(name: string, values: ArrayLike<number>, elemType: number): TensorProto {
-  if (elemType === DataType.FLOAT16) {
-    return makeTensor(name, [values.length], toFloat16Bits(values), DataType.FLOAT16);
-  }
-  return makeTensor(name, [values.length], Float32Array.from(Array.from(values)));
 }
 
 interface SiteParams {
@@ -391,7 +334,8 @@ function resolveParams(
   return out;
 }
 
-function countModel(model: ModelProto): { nodes: number; initializers: number; parameters: number } {
+/** Nodes, initializers and initializer elements over every graph of the model. */
+export function countModel(model: ModelProto): { nodes: number; initializers: number; parameters: number } {
   let nodes = 0,
     initializers = 0,
     parameters = 0;
