@@ -8,6 +8,8 @@
  * const report = injectSge(model, { after: ['*\/conv3/Conv'], groups: 64 });
  * await saveModel(model, 'resnet50.sge.onnx');
  * const check = await validateSge('resnet50.onnx', 'resnet50.sge.onnx');
+ * // SGE that torch.onnx.export wrote as primitive ops, replaced by proven sites (onnxruntime passed in):
+ * const fused = await fuseSge(await loadModel('sge_resnet50.onnx'), { ort: await import('onnxruntime-node') });
  * ```
  */
 export {
@@ -57,6 +59,10 @@ export {
 } from './sge/inject.js';
 export { listSites, type ListOptions, type ListReport, type ListRow } from './sge/list.js';
 export { stripSge, type StripReport } from './sge/strip.js';
+export { fuseSge, type FuseOptions } from './sge/fuse/fuse.js';
+export type { FuseReport, FusedSite, NearMiss } from './sge/fuse/report.js';
+export type { FuseRuntime } from './sge/fuse/proof.js';
+export { findExportedBlocks, type ExportedBlock } from './sge/fuse/find.js';
 export { findInjectedSites, type InjectedSite } from './sge/detect.js';
 export { referenceSge, SGE_EPS } from './sge/reference.js';
 export { buildSgeNodes, type SgeNodesOptions, type SgeNodes } from './sge/expansion.js';

@@ -260,12 +260,16 @@ export function inferShapes(
   return infos;
 }
 
-/** Types and shapes for every scope of the model (names are unique model-wide, so one map serves). */
-export function inferModelShapes(index: ModelIndex): Map<string, TensorInfo> {
+/**
+ * Types and shapes for every scope of the model (names are unique model-wide, so one map serves).
+ * `known` adds facts the caller established (e.g. that a block's output has its input's shape); the
+ * model's own declarations still win over them.
+ */
+export function inferModelShapes(index: ModelIndex, known?: ReadonlyMap<string, TensorInfo>): Map<string, TensorInfo> {
   const all = new Map<string, TensorInfo>();
   const byScope = new Map<GraphProto, Map<string, TensorInfo>>();
   for (const scope of index.scopes) {
-    const outer = scope.parent ? byScope.get(scope.parent.graph) : undefined;
+    const outer = scope.parent ? byScope.get(scope.parent.graph) : known;
     const infos = inferShapes(scope.graph, index, outer);
     byScope.set(scope.graph, infos);
     for (const [k, v] of infos) if (!all.has(k) || v.shape) all.set(k, v);

@@ -36,6 +36,8 @@ describe("the public entry point 'sge-inject'", () => {
       'injectSge',
       'listSites',
       'stripSge',
+      'fuseSge',
+      'findExportedBlocks',
       'validateSge',
       'validateModels',
       'findNodes',
@@ -66,5 +68,12 @@ describe("the public entry point 'sge-inject'", () => {
     expect(check.sites.map((s) => s.verdict)).toEqual(new Array(6).fill('pass'));
     const listed = api.listSites(await api.loadModel(out), { groups: 8 });
     expect(listed.rows.filter((r) => r.sge === 'function')).toHaveLength(6);
+  });
+
+  it('fuse with onnxruntime passed in: the exported SGE blocks become sites', async () => {
+    const model = await api.loadModel(`${FIXTURES}models/mini_resnet_bottleneck_sge_g8_op13.onnx`);
+    const report = await api.fuseSge(model, { ort: await import('onnxruntime-node') });
+    expect(report.sites).toHaveLength(6);
+    expect(api.findInjectedSites(model)).toHaveLength(6);
   });
 });

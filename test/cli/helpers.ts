@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
+import { CONV3 } from '../helpers/exported-sge.js';
 
 /** Repository root, fixtures and the compiled entry point. */
 export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -20,14 +21,7 @@ export const VGG = join(MODELS, 'mini_vgg_caffe_op13.onnx');
 export const BIN = join(ROOT, 'bin/sge-inject.js');
 
 /** The six bottleneck conv3 nodes of the mini ResNet (its fixture README; the params file's keys). */
-export const RESNET_CONV3 = [
-  '/layer1/layer1.0/conv3/Conv',
-  '/layer2/layer2.0/conv3/Conv',
-  '/layer2/layer2.1/conv3/Conv',
-  '/layer3/layer3.0/conv3/Conv',
-  '/layer3/layer3.1/conv3/Conv',
-  '/layer4/layer4.0/conv3/Conv',
-];
+export const RESNET_CONV3 = CONV3;
 
 /** What a run printed and returned. */
 export interface CliResult {
