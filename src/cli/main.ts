@@ -11,6 +11,7 @@ import { runInject } from './inject-command.js';
 import { runList } from './list-command.js';
 import { runValidate } from './validate-command.js';
 import { runStrip } from './strip-command.js';
+import { runFuse } from './fuse-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -48,6 +49,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       },
       strip: async (model, options) => {
         status = await runStrip(model, options, io);
+        return status;
+      },
+      fuse: async (model, options) => {
+        status = await runFuse(model, options, io);
         return status;
       },
     },

@@ -57,12 +57,23 @@ export interface ValidateCliOptions {
   debug?: boolean;
 }
 
+/** Options of `fuse`. */
+export interface FuseCliOptions {
+  output?: string;
+  inline?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  overwrite?: boolean;
+  debug?: boolean;
+}
+
 /** What each command does; each returns the exit status. */
 export interface CommandHandlers {
   inject(model: string, options: InjectCliOptions): Promise<number>;
   list(model: string, options: ListCliOptions): Promise<number>;
   validate(original: string, rewritten: string, options: ValidateCliOptions): Promise<number>;
   strip(model: string, options: StripCliOptions): Promise<number>;
+  fuse(model: string, options: FuseCliOptions): Promise<number>;
 }
 
 const EXAMPLES = `
@@ -85,6 +96,9 @@ Examples:
 
   # take the SGE blocks out again (the model sge-inject started from)
   $ sge-inject strip resnet50.sge.onnx -o resnet50.plain.onnx
+
+  # replace the SGE blocks torch.onnx.export wrote (36–90 nodes each) by one proven node each
+  $ sge-inject fuse sge_resnet50.onnx -o sge_resnet50.fused.onnx
 
   # check a rewritten model against the original
   $ sge-inject validate resnet50.onnx resnet50.sge.onnx --shape input=1x3x224x224
@@ -155,6 +169,22 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--debug', 'show stack traces')
     .action(async (model: string, options: StripCliOptions) => {
       await handlers.strip(model, options);
+    });
+
+  program
+    .command('fuse')
+    .description(
+      "replace SGE blocks exported as primitive ops (e.g. by torch.onnx.export) by sge-inject's sites, each proven in onnxruntime first",
+    )
+    .argument('<model>', 'a model with exported SGE blocks')
+    .option('-o, --output <file>', 'output model (default: <model stem>.fused.onnx beside the model)')
+    .option('--inline', 'write standard ops at each site instead of a model-local function')
+    .option('--dry-run', 'report what would be fused; write nothing')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--overwrite', 'allow the output to replace the input model (atomically)')
+    .option('--debug', 'show stack traces')
+    .action(async (model: string, options: FuseCliOptions) => {
+      await handlers.fuse(model, options);
     });
 
   program

@@ -3,6 +3,7 @@ import type { ModelProto } from '../codec/types.js';
 import { compilePattern, selectableNames } from '../graph/select.js';
 import { describeCandidates } from './sites.js';
 import { DEFAULT_GROUPS } from './inject.js';
+import { findExportedBlocks } from './fuse/find.js';
 
 /** Options of {@link listSites}. */
 export interface ListOptions {
@@ -27,6 +28,12 @@ export interface ListRow {
   readonly selected: boolean;
   /** 'function' or 'inline' when an SGE already follows it. */
   readonly sge: 'function' | 'inline' | null;
+  /**
+   * An SGE block exported as primitive ops that follows it (by the structural and constant checks
+   * alone, without onnxruntime): a `candidate` that `fuse` would replace after proving it, or a
+   * `near-miss` with the reasons it is not SGE.
+   */
+  readonly exported: { readonly status: 'candidate' | 'near-miss'; readonly reasons: string[] } | null;
 }
 
 /** The listing: every node of the op types (default Conv), in model order. */
@@ -40,7 +47,9 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
   const groups = options.groups ?? DEFAULT_GROUPS;
   const include = (options.after ?? []).map(compilePattern);
   const exclude = (options.exclude ?? []).map(compilePattern);
+  const exported = new Map(findExportedBlocks(model).map((b) => [b.x, b] as const));
   const rows = describeCandidates(model, options.opTypes ?? ['Conv']).map((c): ListRow => {
+    const block = exported.get(c.node.output[0] ?? '');
     const names = selectableNames(c.node);
     const picked =
       (include.length === 0 || include.some((p) => names.some((n) => p.test(n)))) &&
@@ -55,6 +64,9 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
       divisible: c.channels === undefined ? null : c.channels % groups === 0 && groups <= c.channels,
       selected: picked,
       sge: c.existing?.mode ?? null,
+      exported: block
+        ? { status: block.reasons.length ? 'near-miss' : 'candidate', reasons: [...block.reasons] }
+        : null,
     };
   });
   return { groups, rows };

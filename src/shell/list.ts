@@ -14,10 +14,23 @@ export function formatListReport(report: ListReport, patterns: boolean): string 
     formatDims(r.spatial),
     r.divisible === null ? '?' : r.divisible ? 'yes' : 'no',
     patterns ? (r.selected ? 'yes' : '') : '',
-    r.sge ?? '',
+    r.sge ?? (r.exported ? (r.exported.status === 'candidate' ? 'candidate' : 'near miss') : ''),
     r.graph === 'main' ? '' : r.graph,
   ]);
-  return `${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n${listSummary(report, patterns)}\n`;
+  return `${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n${listSummary(report, patterns)}\n${exportedLines(report)}`;
+}
+
+/** What `list` says about exported SGE blocks: how many `fuse` would take, and each near miss's reasons. */
+function exportedLines(report: ListReport): string {
+  const lines: string[] = [];
+  const candidates = report.rows.filter((r) => r.exported?.status === 'candidate').length;
+  if (candidates)
+    lines.push(
+      `${candidates} exported SGE block${candidates === 1 ? '' : 's'} (candidate): \`sge-inject fuse MODEL\` proves and replaces them`,
+    );
+  for (const r of report.rows)
+    if (r.exported?.status === 'near-miss') lines.push(`near miss after ${r.name}: ${r.exported.reasons.join('; ')}`);
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 /** `23 convolutions, 6 selected; 23 divisible by 8`: the listing's count line. */
