@@ -4,20 +4,21 @@
  * by element, by the project's tolerance rule (validate/compare.ts). The onnxruntime module comes from
  * the caller (onnxruntime-node in the CLI, onnxruntime-web in a page): only its types are imported.
  */
-import type * as Ort from 'onnxruntime-common';
 import { DataType, type ModelProto } from '../../codec/types.js';
 import { encodeModel } from '../../codec/encode.js';
 import type { ModelIndex } from '../../graph/model-index.js';
-import { toFloat16Bits, float16BitsToFloat32 } from '../../tensor/float16.js';
+import { float16BitsToFloat32, toFloat16Bits } from '../../tensor/float16.js';
 import { compareValues, FLOAT16_TOLERANCE, FLOAT32_TOLERANCE } from '../../validate/compare.js';
+import { elemTypeOf, type HostTensor, toFloat64 } from '../../validate/host-tensor.js';
+import { type ModelRunner, type OrtModule, openSession } from '../../validate/session.js';
 import { referenceSge } from '../reference.js';
 import { cutBlock } from './cut.js';
 import type { CandidateBlock } from './find.js';
 import { probeData } from './probe-inputs.js';
 import type { Param } from './terms.js';
 
-/** What the proof uses of an onnxruntime module (`import * as ort from 'onnxruntime-node'` fits). */
-export type FuseRuntime = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+/** What the proof uses of an onnxruntime module (`import * as ort from 'onnxruntime-node'` fits): validation's. */
+export type FuseRuntime = OrtModule;
 
 /** The outcome of one block's proof. */
 export interface ProofResult {
@@ -40,14 +41,15 @@ export async function proveBlock(
   seed: number,
 ): Promise<ProofResult> {
   const cut = cutBlock(model, index, block);
-  let session: Ort.InferenceSession;
+  let runner: ModelRunner;
   try {
-    session = await ort.InferenceSession.create(encodeModel(cut.model), {
-      executionProviders: ['cpu'],
-      logSeverityLevel: 3,
-    });
+    runner = await openSession(
+      ort,
+      { bytes: encodeModel(cut.model) },
+      { label: 'block on its own', blame: 'validation' },
+    );
   } catch (err) {
-    return failed(`onnxruntime cannot load the block on its own: ${message(err)}`);
+    return failed(message(err));
   }
   const half = block.elemType === DataType.FLOAT16;
   const tolerance = half ? FLOAT16_TOLERANCE : FLOAT32_TOLERANCE;
@@ -64,32 +66,22 @@ export async function proveBlock(
       seed,
     );
     for (const run of runs) {
-      const x = fedValues(run.x, block.elemType);
-      const feeds: Record<string, Ort.Tensor> = {
-        [cut.x]: tensor(ort, x.fed, block.elemType, run.dims),
-        [cut.weight]: tensor(
-          ort,
-          fedValues(run.weight, block.weight.use.dataType).fed,
-          block.weight.use.dataType,
-          block.weight.use.dims,
-        ),
-        [cut.bias]: tensor(
-          ort,
-          fedValues(run.bias, block.bias.use.dataType).fed,
-          block.bias.use.dataType,
-          block.bias.use.dims,
-        ),
-      };
+      const x = fed(run.x, block.elemType, run.dims);
+      const w = fed(run.weight, block.weight.use.dataType, block.weight.use.dims);
+      const b = fed(run.bias, block.bias.use.dataType, block.bias.use.dims);
       let y: Float64Array;
       try {
-        const out = await session.run(feeds);
-        y = readOutput(out[cut.y]);
+        const out = await runner.run({ [cut.x]: x.tensor, [cut.weight]: w.tensor, [cut.bias]: b.tensor }, [cut.y]);
+        y = toFloat64(out[cut.y]!);
       } catch (err) {
-        return failed(`onnxruntime cannot run the block on ${run.label}: ${message(err)}`, maxAbs, maxRel, elements);
+        return failed(`${message(err)} (on ${run.label})`, maxAbs, maxRel, elements);
       }
-      const weight = effective(block.weight, fedValues(run.weight, block.weight.use.dataType).exact);
-      const bias = effective(block.bias, fedValues(run.bias, block.bias.use.dataType).exact);
-      const expected = referenceSge(x.exact, run.dims, weight, bias);
+      const expected = referenceSge(
+        x.exact,
+        run.dims,
+        effective(block.weight, w.exact),
+        effective(block.bias, b.exact),
+      );
       if (y.length !== expected.length)
         return failed(
           `the block's output has ${y.length} elements for an input of ${expected.length}`,
@@ -112,7 +104,7 @@ export async function proveBlock(
       }
     }
   } finally {
-    await session.release();
+    await runner.release();
   }
   return { passed: true, maxAbs, maxRel, elements };
 }
@@ -132,29 +124,20 @@ function effective(p: Param, fed: Float64Array): Float64Array {
   return p.factor.map((f, g) => f * (p.use.groupAxis === null ? fed[0]! : fed[g]!) + p.addend[g]!);
 }
 
-type Fed = Float32Array | Float64Array | Uint16Array;
-
-/** Values as the element type holds them, and exactly those values in float64. */
-function fedValues(values: Float64Array, dataType: number): { fed: Fed; exact: Float64Array } {
-  if (dataType === DataType.DOUBLE) return { fed: values, exact: values };
-  if (dataType === DataType.FLOAT16) {
+/** Values as a tensor of the element type, and exactly the values it holds, in float64. */
+function fed(
+  values: Float64Array,
+  dataType: number,
+  dims: readonly number[],
+): { tensor: HostTensor; exact: Float64Array } {
+  const type = elemTypeOf(dataType) ?? 'float32';
+  if (type === 'float64') return { tensor: { type, dims, data: values }, exact: values };
+  if (type === 'float16') {
     const bits = toFloat16Bits(values);
-    return { fed: bits, exact: Float64Array.from(float16BitsToFloat32(bits)) };
+    return { tensor: { type, dims, data: bits }, exact: Float64Array.from(float16BitsToFloat32(bits)) };
   }
   const f = Float32Array.from(values);
-  return { fed: f, exact: Float64Array.from(f) };
-}
-
-function tensor(ort: FuseRuntime, data: Fed, dataType: number, dims: readonly number[]): Ort.Tensor {
-  const type = dataType === DataType.FLOAT16 ? 'float16' : dataType === DataType.DOUBLE ? 'float64' : 'float32';
-  return new ort.Tensor(type, data as Float32Array, [...dims]);
-}
-
-function readOutput(t: Ort.Tensor | undefined): Float64Array {
-  if (!t) throw new Error('no output');
-  if (t.type === 'float16') return Float64Array.from(float16BitsToFloat32(t.data as Uint16Array));
-  if (t.type !== 'float32' && t.type !== 'float64') throw new Error(`the output is ${t.type}`);
-  return Float64Array.from(t.data as Float32Array);
+  return { tensor: { type: 'float32', dims, data: f }, exact: Float64Array.from(f) };
 }
 
 function message(err: unknown): string {
