@@ -94,6 +94,15 @@ export {
   type OutputReport,
   type InputReport,
   type LatencyReport,
+  checkTestData,
+  checkTestDataFiles,
+  findTestDataSets,
+  type TestDataRequest,
+  type TestDataFilesOptions,
+  type TestDataSet,
+  type TestDataReport,
+  type TestSetReport,
+  type TestOutputReport,
 } from './validate/index.js';
 export {
   ExternalDataReader,

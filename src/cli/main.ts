@@ -12,6 +12,7 @@ import { runList } from './list-command.js';
 import { runValidate } from './validate-command.js';
 import { runStrip } from './strip-command.js';
 import { runFuse } from './fuse-command.js';
+import { runTest } from './test-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -53,6 +54,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       },
       fuse: async (model, options) => {
         status = await runFuse(model, options, io);
+        return status;
+      },
+      test: async (model, options) => {
+        status = await runTest(model, options, io);
         return status;
       },
     },

@@ -67,6 +67,15 @@ export interface FuseCliOptions {
   debug?: boolean;
 }
 
+/** Options of `test`. */
+export interface TestCliOptions {
+  data?: string[];
+  rtol?: string;
+  atol?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
 /** What each command does; each returns the exit status. */
 export interface CommandHandlers {
   inject(model: string, options: InjectCliOptions): Promise<number>;
@@ -74,6 +83,7 @@ export interface CommandHandlers {
   validate(original: string, rewritten: string, options: ValidateCliOptions): Promise<number>;
   strip(model: string, options: StripCliOptions): Promise<number>;
   fuse(model: string, options: FuseCliOptions): Promise<number>;
+  test(model: string, options: TestCliOptions): Promise<number>;
 }
 
 const EXAMPLES = `
@@ -103,7 +113,10 @@ Examples:
   # check a rewritten model against the original
   $ sge-inject validate resnet50.onnx resnet50.sge.onnx --shape input=1x3x224x224
 
-Exit status: 0 success, 1 validation mismatch or onnxruntime failure, 2 bad usage or input, 70 internal error.`;
+  # run a model on its test data (resnet50/test_data_set_N/{input_0.pb,output_0.pb}) and compare outputs
+  $ sge-inject test resnet50.onnx
+
+Exit status: 0 success, 1 validation or test data mismatch or onnxruntime failure, 2 bad usage or input, 70 internal error.`;
 
 /** Builds the program. `io` receives commander's own output (help, errors). */
 export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
@@ -205,6 +218,25 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--debug', 'show stack traces')
     .action(async (original: string, rewritten: string, options: ValidateCliOptions) => {
       await handlers.validate(original, rewritten, options);
+    });
+
+  program
+    .command('test')
+    .description(
+      'run a model in onnxruntime on its test data sets and compare every output with the expected one (same rule and tolerances as validate)',
+    )
+    .argument('<model>', 'the .onnx model')
+    .option(
+      '--data <dir>',
+      'a test data set folder (input_0.pb …, output_0.pb …; or .npy); repeatable (default: every <stem>/test_data_set_N, else test_data_set_N beside the model)',
+      collect,
+    )
+    .option('--rtol <r>', 'relative tolerance (default 1e-4 for float32; integer outputs must be equal)')
+    .option('--atol <a>', 'absolute tolerance (default 1e-5 for float32)')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--debug', 'show stack traces')
+    .action(async (model: string, options: TestCliOptions) => {
+      await handlers.test(model, options);
     });
 
   return program;

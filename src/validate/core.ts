@@ -26,7 +26,16 @@ export {
   type ExternalDataSessionOptions,
 } from './session.js';
 export type { InputLoader, LoadedInput } from './feeds.js';
-export { loadInputFiles, type InputFile } from './input-files.js';
+export { loadInputFiles, loadTensorFiles, type InputFile, type TensorFileRole } from './input-files.js';
+export {
+  checkTestData,
+  testTolerance,
+  type TestDataSet,
+  type TestDataRequest,
+  type TestDataReport,
+  type TestSetReport,
+  type TestOutputReport,
+} from './test-data.js';
 export type {
   ValidationReport,
   SiteReport,
@@ -36,7 +45,7 @@ export type {
   InputReport,
   LatencyReport,
 } from './report-types.js';
-export { formatReport, reportToJson, type JsonValue } from './report.js';
+export { formatReport, reportToJson, toJsonValue, type JsonValue } from './report.js';
 export { createProgressLine, type ProgressLine, type ProgressStream, type ProgressLineOptions } from './progress.js';
 export {
   compareValues,
@@ -49,6 +58,7 @@ export {
 } from './compare.js';
 export {
   inputSpecs,
+  outputSpecs,
   checkSameInputs,
   chooseShapes,
   randomInputs,

@@ -5,5 +5,11 @@
 export * from './core.js';
 export { validateSge, type ModelSource, type ValidateOptions } from './node/validate-sge.js';
 export { loadInputsFromDir } from './node/inputs-dir.js';
+export {
+  checkTestDataFiles,
+  findTestDataSets,
+  testDataSetFromDir,
+  type TestDataFilesOptions,
+} from './node/test-data-dir.js';
 export { loadOrt } from './node/load-ort.js';
 export { folderModelFiles } from './node/model-files.js';

@@ -41,6 +41,14 @@ export function inputSpecs(model: ModelProto): InputSpec[] {
   return graph.input.filter((vi) => !initialized.has(vi.name ?? '')).map(specOf);
 }
 
+/**
+ * The outputs of a model, in graph order, described like inputs (the expected values of a test data
+ * set are checked against them).
+ */
+export function outputSpecs(model: ModelProto): InputSpec[] {
+  return (model.graph?.output ?? []).map(specOf);
+}
+
 function specOf(vi: ValueInfoProto): InputSpec {
   const tt = vi.type?.tensor_type;
   const dataType = tt?.elem_type ?? 0;

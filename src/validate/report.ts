@@ -2,7 +2,8 @@
 import { formatDims } from './host-tensor.js';
 import type { SiteReport, ValidationReport } from './report-types.js';
 
-function num(v: number | null): string {
+/** A figure in a table: '-' for none, 3 significant digits, exponent form when very small or large. */
+export function figure(v: number | null): string {
   if (v === null) return '-';
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
@@ -31,8 +32,8 @@ function siteRow(s: SiteReport): string[] {
     s.site,
     s.shape ? formatDims(s.shape) : '-',
     s.groups === null ? '-' : String(s.groups),
-    num(s.maxAbs),
-    num(s.maxRel),
+    figure(s.maxAbs),
+    figure(s.maxRel),
     s.verdict,
   ];
 }
@@ -64,7 +65,7 @@ export function formatReport(report: ValidationReport): string {
     const bitwise = inputs.filter((s) => s.input!.bitwiseEqual).length;
     const worst = Math.max(...inputs.map((s) => s.input!.maxAbs));
     out.push(
-      `site inputs: ${bitwise} of ${inputs.length} equal the original's conv output bit for bit${bitwise < inputs.length ? ` (max abs ${num(worst)})` : ''} (SGE blocks bypassed)`,
+      `site inputs: ${bitwise} of ${inputs.length} equal the original's conv output bit for bit${bitwise < inputs.length ? ` (max abs ${figure(worst)})` : ''} (SGE blocks bypassed)`,
     );
   }
   for (const i of report.inputs) out.push(`input ${i.name}: ${i.type} ${formatDims(i.shape)}, ${i.source}`);
@@ -75,7 +76,7 @@ export function formatReport(report: ValidationReport): string {
   for (const o of report.outputs) {
     if (o.problem) out.push(`  ${o.name}: ${o.problem}`);
     out.push(
-      `drift of ${o.name}: max abs ${num(o.drift)} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${num(o.bypassMaxAbs)}` : ''}`,
+      `drift of ${o.name}: max abs ${figure(o.drift)} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${figure(o.bypassMaxAbs)}` : ''}`,
     );
   }
   if (report.latency) {
@@ -101,6 +102,11 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  */
 export function reportToJson(report: ValidationReport): JsonValue {
   return plain(report);
+}
+
+/** Any report as a plain JSON-safe value, by the rules of {@link reportToJson}. */
+export function toJsonValue(v: unknown): JsonValue {
+  return plain(v);
 }
 
 function plain(v: unknown): JsonValue {

@@ -42,7 +42,6 @@ export function readTensor(t: TensorProto, what: string): HostTensor {
   if (Object.hasOwn(t, 'raw_data') && t.raw_data) {
     return { type, dims, data: fromBytes(t.raw_data, type, count, what) };
   }
-  const data = allocate(type, count);
   const source: ArrayLike<unknown> =
     type === 'float32'
       ? t.float_data
@@ -53,9 +52,11 @@ export function readTensor(t: TensorProto, what: string): HostTensor {
           : type === 'uint32' || type === 'uint64'
             ? t.uint64_data
             : t.int32_data; // float16 (bits), bool, int8/16, uint8/16, int32
+  // Checked before allocating: the dims of an untrusted file may claim any number of elements.
   if (source.length !== count) {
     throw new InputError(`${what}: holds ${source.length} values for shape [${dims.join(', ')}] (${count} elements)`);
   }
+  const data = allocate(type, count);
   for (let i = 0; i < count; i++) {
     const v = source[i];
     if (data instanceof BigInt64Array || data instanceof BigUint64Array) {

@@ -50,13 +50,18 @@ export async function validateSge(
   return validateModels({
     ...settings,
     ort: loadOrt,
-    original: await load(original),
-    rewritten: await load(rewritten),
+    original: await loadModelUnderTest(original),
+    rewritten: await loadModelUnderTest(rewritten),
     ...(inputsDir !== undefined ? { loadInputs: (specs) => loadInputsFromDir(inputsDir, specs) } : {}),
   });
 }
 
-async function load(source: ModelSource): Promise<ModelUnderTest> {
+/**
+ * A model as the core takes it: loaded from its file (which sessions of it unchanged then open
+ * directly), with its external data folder when known.
+ * @throws InputError when the file cannot be read or decoded.
+ */
+export async function loadModelUnderTest(source: ModelSource): Promise<ModelUnderTest> {
   if (typeof source === 'string') {
     const model = await loadModel(source);
     const origin = modelOrigin(model);
