@@ -187,66 +187,89 @@ function scalarSize(kind: ScalarKind, v: unknown, field: string): number {
 
 type Message = Record<string, unknown> & { $unknowns?: Uint8Array[] };
 
+/** What one pass does with each present field; each call returns the bytes the field takes. */
+interface FieldVisitor {
+  /** One embedded message (an item of a repeated field, or a singular field). */
+  message(f: FieldPlan, m: Message, depth: number): number;
+  /** A packed repeated scalar field (never empty). */
+  packed(f: FieldPlan, items: readonly unknown[]): number;
+  /** One scalar value (an item of an unpacked repeated field, or a singular field). */
+  scalar(f: FieldPlan, v: unknown): number;
+  /** The unknown fields protobufjs kept, re-emitted as they were read. */
+  unknowns(list: readonly Uint8Array[]): number;
+}
+
+/**
+ * The one walk over a message's fields, shared by the size pass and the write pass so both see the
+ * same fields in the same order: schema order by field number, empty repeated fields and absent
+ * singular ones skipped, unknown fields last.
+ */
+function walkFields(m: Message, plan: MessagePlan, visitor: FieldVisitor, depth: number): number {
+  if (depth > 100) throw new ModelEncodeError('message nesting deeper than 100 levels');
+  let total = 0;
+  for (const f of plan.fields) {
+    const v = m[f.name];
+    if (f.repeated) {
+      const arr = v as unknown[] | undefined;
+      if (arr == null || arr.length === 0) continue;
+      if (f.message) {
+        for (const item of arr) total += visitor.message(f, item as Message, depth + 1);
+      } else if (f.packed) {
+        total += visitor.packed(f, arr);
+      } else {
+        for (const item of arr) total += visitor.scalar(f, item);
+      }
+    } else if (v != null && Object.hasOwn(m, f.name)) {
+      total += f.message ? visitor.message(f, v as Message, depth + 1) : visitor.scalar(f, v);
+    }
+  }
+  const unknowns = m.$unknowns;
+  if (unknowns && Object.hasOwn(m, '$unknowns')) total += visitor.unknowns(unknowns);
+  return total;
+}
+
 /**
  * Computes message sizes bottom-up. Sizes of nested messages and packed fields are recorded in
  * visiting order (a slot is reserved before descending), which is the order the write pass needs
  * them in: a plain array indexed by a counter instead of a map keyed by object identity.
  * Also sums the large `bytes` values that the writer will pass through as views.
  */
-class Sizer {
+class Sizer implements FieldVisitor {
   readonly sizes: number[] = [];
   large = 0;
 
-  size(m: Message, plan: MessagePlan, depth: number): number {
-    if (depth > 100) throw new ModelEncodeError('message nesting deeper than 100 levels');
-    const sizes = this.sizes;
-    let total = 0;
-    for (const f of plan.fields) {
-      const v = m[f.name];
-      if (f.repeated) {
-        const arr = v as unknown[] | undefined;
-        if (arr == null || arr.length === 0) continue;
-        if (f.message) {
-          for (const item of arr) {
-            const slot = sizes.push(0) - 1;
-            const s = this.size(item as Message, f.message, depth + 1);
-            sizes[slot] = s;
-            total += f.keySize + varint32Size(s) + s;
-          }
-        } else if (f.packed) {
-          let body = 0;
-          for (const item of arr) body += scalarSize(f.scalar!, item, f.name);
-          sizes.push(body);
-          total += f.keySize + varint32Size(body) + body;
-        } else {
-          for (const item of arr) {
-            total += f.keySize + scalarSize(f.scalar!, item, f.name);
-            if (f.scalar === 'bytes' && (item as Uint8Array).length >= LARGE_BYTES)
-              this.large += (item as Uint8Array).length;
-          }
-        }
-      } else if (v != null && Object.hasOwn(m, f.name)) {
-        if (f.message) {
-          const slot = sizes.push(0) - 1;
-          const s = this.size(v as Message, f.message, depth + 1);
-          sizes[slot] = s;
-          total += f.keySize + varint32Size(s) + s;
-        } else {
-          total += f.keySize + scalarSize(f.scalar!, v, f.name);
-          if (f.scalar === 'bytes' && (v as Uint8Array).length >= LARGE_BYTES) this.large += (v as Uint8Array).length;
-        }
-      }
-    }
-    const unknowns = m.$unknowns;
-    if (unknowns && Object.hasOwn(m, '$unknowns')) {
-      for (const u of unknowns) total += u.length;
-    }
-    return total;
+  size(m: Message, plan: MessagePlan): number {
+    return walkFields(m, plan, this, 0);
+  }
+
+  message(f: FieldPlan, m: Message, depth: number): number {
+    const slot = this.sizes.push(0) - 1;
+    const s = walkFields(m, f.message!, this, depth);
+    this.sizes[slot] = s;
+    return f.keySize + varint32Size(s) + s;
+  }
+
+  packed(f: FieldPlan, items: readonly unknown[]): number {
+    let body = 0;
+    for (const item of items) body += scalarSize(f.scalar!, item, f.name);
+    this.sizes.push(body);
+    return f.keySize + varint32Size(body) + body;
+  }
+
+  scalar(f: FieldPlan, v: unknown): number {
+    if (f.scalar === 'bytes' && (v as Uint8Array).length >= LARGE_BYTES) this.large += (v as Uint8Array).length;
+    return f.keySize + scalarSize(f.scalar!, v, f.name);
+  }
+
+  unknowns(list: readonly Uint8Array[]): number {
+    let n = 0;
+    for (const u of list) n += u.length;
+    return n;
   }
 }
 
 /** Writes into compact buffers, cutting a chunk around every large bytes value. */
-class ChunkWriter {
+class ChunkWriter implements FieldVisitor {
   readonly chunks: Uint8Array[] = [];
   private buf: Uint8Array;
   private view: DataView;
@@ -254,6 +277,8 @@ class ChunkWriter {
   private start = 0;
   /** Index of the next recorded size (see Sizer). */
   private next = 0;
+  /** Bytes of large values passed through as views. */
+  private passed = 0;
 
   constructor(
     private readonly sizes: readonly number[],
@@ -263,9 +288,52 @@ class ChunkWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
-  finish(): Uint8Array[] {
+  write(m: Message, plan: MessagePlan): void {
+    walkFields(m, plan, this, 0);
+  }
+
+  /**
+   * The chunks, after checking that the write pass used every size the size pass recorded and wrote
+   * exactly the bytes it counted: a mismatch means the two passes saw different fields (a bug here, or
+   * a message changed while it was being encoded), and the output would be corrupt.
+   */
+  finish(byteLength: number): Uint8Array[] {
     if (this.pos > this.start) this.chunks.push(this.buf.subarray(this.start, this.pos));
+    if (this.next !== this.sizes.length || this.pos !== this.buf.length || this.pos + this.passed !== byteLength) {
+      throw new Error(
+        `encoder passes disagree: ${this.next} of ${this.sizes.length} sizes used, ` +
+          `${this.pos + this.passed} of ${byteLength} bytes written`,
+      );
+    }
     return this.chunks;
+  }
+
+  message(f: FieldPlan, m: Message, depth: number): number {
+    this.v32(f.key);
+    this.v32(this.sizes[this.next++]!);
+    walkFields(m, f.message!, this, depth);
+    return 0;
+  }
+
+  packed(f: FieldPlan, items: readonly unknown[]): number {
+    this.v32(f.key);
+    this.v32(this.sizes[this.next++]!);
+    for (const item of items) this.value(f.scalar!, item, f.name);
+    return 0;
+  }
+
+  scalar(f: FieldPlan, v: unknown): number {
+    this.v32(f.key);
+    this.value(f.scalar!, v, f.name);
+    return 0;
+  }
+
+  unknowns(list: readonly Uint8Array[]): number {
+    for (const u of list) {
+      this.buf.set(u, this.pos);
+      this.pos += u.length;
+    }
+    return 0;
   }
 
   private v32(v: number): void {
@@ -292,6 +360,7 @@ class ChunkWriter {
     if (v.length >= LARGE_BYTES) {
       if (this.pos > this.start) this.chunks.push(this.buf.subarray(this.start, this.pos));
       this.chunks.push(v);
+      this.passed += v.length;
       this.start = this.pos;
     } else {
       this.buf.set(v, this.pos);
@@ -299,7 +368,7 @@ class ChunkWriter {
     }
   }
 
-  private scalar(kind: ScalarKind, v: unknown, field: string): void {
+  private value(kind: ScalarKind, v: unknown, field: string): void {
     switch (kind) {
       case 'bool':
         this.buf[this.pos++] = v ? 1 : 0;
@@ -370,47 +439,6 @@ class ChunkWriter {
         return;
     }
   }
-
-  write(m: Message, plan: MessagePlan): void {
-    for (const f of plan.fields) {
-      const v = m[f.name];
-      if (f.repeated) {
-        const arr = v as unknown[] | undefined;
-        if (arr == null || arr.length === 0) continue;
-        if (f.message) {
-          for (const item of arr) {
-            this.v32(f.key);
-            this.v32(this.sizes[this.next++]!);
-            this.write(item as Message, f.message);
-          }
-        } else if (f.packed) {
-          this.v32(f.key);
-          this.v32(this.sizes[this.next++]!);
-          for (const item of arr) this.scalar(f.scalar!, item, f.name);
-        } else {
-          for (const item of arr) {
-            this.v32(f.key);
-            this.scalar(f.scalar!, item, f.name);
-          }
-        }
-      } else if (v != null && Object.hasOwn(m, f.name)) {
-        this.v32(f.key);
-        if (f.message) {
-          this.v32(this.sizes[this.next++]!);
-          this.write(v as Message, f.message);
-        } else {
-          this.scalar(f.scalar!, v, f.name);
-        }
-      }
-    }
-    const unknowns = m.$unknowns;
-    if (unknowns && Object.hasOwn(m, '$unknowns')) {
-      for (const u of unknowns) {
-        this.buf.set(u, this.pos);
-        this.pos += u.length;
-      }
-    }
-  }
 }
 
 /** The encoded form of a message as an ordered list of pieces. */
@@ -428,10 +456,10 @@ export interface EncodedChunks {
 export function encodeMessageChunks(type: protobuf.Type, message: object): EncodedChunks {
   const plan = planFor(type);
   const sizer = new Sizer();
-  const byteLength = sizer.size(message as Message, plan, 0);
+  const byteLength = sizer.size(message as Message, plan);
   const writer = new ChunkWriter(sizer.sizes, byteLength - sizer.large);
   writer.write(message as Message, plan);
-  return { chunks: writer.finish(), byteLength };
+  return { chunks: writer.finish(byteLength), byteLength };
 }
 
 /**
