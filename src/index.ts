@@ -111,4 +111,5 @@ export {
   type ExternalDataReaderOptions,
 } from './external/reader.js';
 export { parseSgeParams, type SgeParamsFile, type SiteParams } from './sge/params.js';
+export { createPrng, type Prng } from './validate/prng.js';
 export { runCli } from './cli/main.js';

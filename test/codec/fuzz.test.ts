@@ -73,7 +73,7 @@ describe(`decoder fuzz (${N} mutations, seed ${SEED})`, () => {
       const m = mutate(src.bytes, src.prefixes, r);
       const what = `mutation ${i} of ${src.rel}: ${m.kind} (replay with SGE_FUZZ_SEED=${SEED})`;
       const t0 = performance.now();
-      let decoded: ModelProto;
+      let decoded: ModelProto | undefined;
       try {
         decoded = decodeModel(m.bytes, { source: 'fuzz.onnx' });
       } catch (err) {

@@ -1,9 +1,9 @@
-// Runs a TypeScript script of this folder in a child Node process (through ts-hooks.mjs), for tests
+// Runs a TypeScript script of this folder in a child Node process (through scripts/ts-hooks.mjs), for tests
 // that need a process of their own: peak memory, resource limits, signals.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const REGISTER = fileURLToPath(new URL('./register-ts.mjs', import.meta.url));
+const REGISTER = fileURLToPath(new URL('../../../scripts/register-ts.mjs', import.meta.url));
 
 export interface ChildResult {
   readonly code: number | null;

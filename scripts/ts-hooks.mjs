@@ -1,6 +1,6 @@
-// Module hooks that let a child Node process run the TypeScript sources directly (tests spawn
-// children to measure memory, set resource limits or send signals). Type-only syntax is stripped
-// with TypeScript's transpileModule; `.js` import specifiers fall back to the `.ts` file.
+// Module hooks that let Node run TypeScript sources directly: the children tests spawn (to measure
+// memory, set resource limits or send signals) and the bench runner. Type-only syntax is stripped with
+// TypeScript's transpileModule; `.js` import specifiers fall back to the `.ts` file.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';

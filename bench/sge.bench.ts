@@ -1,67 +1,67 @@
 // Inference latency of injected networks: what an SGE site costs in onnxruntime-node (CPU, one intra-op
 // thread, batch 1), for our function and inline forms beside torch.onnx's export of the reference module.
 //
-//   node bench/sge.bench.js [--seconds S] [--mini-seconds S] [--profile] [--opt-level all|extended]
-//   (npm run bench -- sge builds dist/ first)
+//   npm run bench -- sge [--seconds S] [--mini-seconds S] [--profile] [--opt-level all|extended]
 //
 // All variants of one network are timed in ONE process, round-robin (one run of each per round, the
 // starting variant rotating), so the noise of a shared machine lands on every variant alike; medians.
 // ResNet-50: torchvision's, seeded random weights, torch.onnx opset 13, dynamic batch (bench/out/,
-// git-ignored, shared with bench/io.js); the SGE-ResNet-50 and gate-only exports come from
-// bench/make_resnet50_sge.py via Debian's /usr/bin/python3, which also writes the SGE parameters our
+// git-ignored, shared with bench/io.bench.ts); the SGE-ResNet-50 and gate-only exports come from
+// scripts/make_resnet50_sge.py via Debian's /usr/bin/python3, which also writes the SGE parameters our
 // injection gets, so our output must equal torch's. Without torch there, ResNet-50 is skipped.
 // --profile: after timing, per-op-type kernel time of every variant (onnxruntime's profiler); SGE nodes
 // of our forms are listed apart ('sge Mul', ...).
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import {
+  createPrng,
+  decodeModel,
+  encodeModel,
+  injectSge,
+  int64ToNumber,
+  loadModel,
+  makeInt64Tensor,
+  makeNode,
+  parseSgeParams,
+  type InjectOptions,
+  type ModelProto,
+} from 'sge-inject';
+import { arg, FIXTURES, median, OUT, PYTHON, python, SCRIPTS } from './common.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, '..');
-const OUT = join(HERE, 'out');
-const FIXTURES = join(ROOT, 'fixtures', 'models');
-// BENCH_PYTHON lets the skip path be tried (e.g. BENCH_PYTHON=/nonexistent).
-const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-const R50_SECONDS = Number(arg('--seconds', process.env.BENCH_SGE_SECONDS ?? 80));
-const MINI_SECONDS = Number(arg('--mini-seconds', 20));
+const R50_SECONDS = Number(arg('--seconds', process.env.BENCH_SGE_SECONDS ?? '80'));
+const MINI_SECONDS = Number(arg('--mini-seconds', '20'));
 const PROFILE = process.argv.includes('--profile');
 // 'all' (default, what users get) includes the blocked NCHWc layout; 'extended' leaves it out, which shows
 // what the SGE arithmetic alone costs.
-const OPT_LEVEL = arg('--opt-level', 'all');
+const OPT_LEVEL = arg('--opt-level', 'all') as 'all' | 'extended';
 
-if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
-  console.error('dist/ is missing: run `npx tsc -p .` (npm run bench builds it)');
-  process.exit(1);
+interface Counts {
+  readonly graph: number;
+  readonly fn: number;
 }
-const { loadModel, injectSge, encodeModel, decodeModel, int64ToNumber, makeNode, makeInt64Tensor, parseSgeParams } =
-  await import('../dist/index.js');
-const { createPrng } = await import('../dist/validate/prng.js');
-const ort = await import('onnxruntime-node');
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const python = (args, options = {}) =>
-  existsSync(PYTHON)
-    ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options })
-    : { status: -1, stderr: `${PYTHON} not found` };
+interface Variant {
+  readonly model: string;
+  readonly variant: string;
+  readonly bytes: Uint8Array;
+  readonly counts: Counts;
+}
+interface Timed extends Variant {
+  readonly ms: number;
+  readonly runs: number;
+  readonly output: Float32Array;
+  readonly paired: number;
+}
+type Feeds = Record<string, ort.Tensor>;
 
 /** Seeded uniform(-1, 1) input, the same for every variant of a network. */
-function input(dims, seed = 7) {
+function input(dims: number[], seed = 7): ort.Tensor {
   const uniform = createPrng(seed).uniform;
   const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => uniform() * 2 - 1);
   return new ort.Tensor('float32', data, dims);
 }
 
-async function session(bytes, extra = {}) {
+async function session(bytes: Uint8Array, extra: ort.InferenceSession.SessionOptions = {}) {
   return ort.InferenceSession.create(bytes, {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
@@ -72,13 +72,13 @@ async function session(bytes, extra = {}) {
 }
 
 /** Graph nodes, and nodes inside model-local functions. */
-function nodeCounts(model) {
-  const fn = (model.functions ?? []).reduce((a, f) => a + f.node.length, 0);
-  return { graph: model.graph.node.length, fn };
+function nodeCounts(model: ModelProto): Counts {
+  const fn = model.functions.reduce((a, f) => a + f.node.length, 0);
+  return { graph: model.graph!.node.length, fn };
 }
 
 /** Our injection of `plainBytes`, in the given form; returns bytes and node counts. */
-function inject(plainBytes, source, options) {
+function inject(plainBytes: Uint8Array, source: string, options: Omit<InjectOptions, 'after'>) {
   const model = decodeModel(plainBytes, { source });
   injectSge(model, { after: ['*/conv3/Conv'], ...options });
   return { bytes: encodeModel(model), counts: nodeCounts(model) };
@@ -89,15 +89,15 @@ function inject(plainBytes, source, options) {
  * back to X's shape). It computes nothing, yet onnxruntime must leave its blocked (NCHWc) layout at the
  * site and can no longer fuse the residual Add and Relu into conv3: the floor of ANY insertion there.
  */
-function layoutBreak(plainBytes, source) {
+function layoutBreak(plainBytes: Uint8Array, source: string) {
   const model = decodeModel(plainBytes, { source });
-  const g = model.graph;
+  const g = model.graph!;
   const flat = '/bench/flat_shape';
   g.initializer.push(makeInt64Tensor(flat, [3], [0, 0, -1]));
   for (let i = g.node.length - 1; i >= 0; i--) {
-    const n = g.node[i];
-    if (!/\/conv3\/Conv$/.test(n.name)) continue;
-    const y = n.output[0];
+    const n = g.node[i]!;
+    if (!/\/conv3\/Conv$/.test(n.name ?? '')) continue;
+    const y = n.output[0]!;
     const x = `${y}/bench_x`;
     n.output[0] = x;
     g.node.splice(
@@ -111,7 +111,7 @@ function layoutBreak(plainBytes, source) {
   return { bytes: encodeModel(model), counts: nodeCounts(model) };
 }
 
-function fileVariant(path) {
+function fileVariant(path: string) {
   const bytes = new Uint8Array(readFileSync(path));
   return { bytes, counts: nodeCounts(decodeModel(bytes, { source: path })) };
 }
@@ -121,51 +121,56 @@ function fileVariant(path) {
  * @returns per variant: median ms, run count, the median per-round ratio to variant 0 (`paired`), and
  *   the output of the last warm-up run (for the correctness checks).
  */
-async function timeRoundRobin(variants, feeds, seconds, warmup) {
-  const sessions = [];
+async function timeRoundRobin(
+  variants: readonly Variant[],
+  feeds: Feeds,
+  seconds: number,
+  warmup: number,
+): Promise<Timed[]> {
+  const sessions: ort.InferenceSession[] = [];
   for (const v of variants) sessions.push(await session(v.bytes));
-  const outputs = [];
+  const outputs: Float32Array[] = [];
   for (const s of sessions) {
-    let out;
+    let out: ort.InferenceSession.OnnxValueMapType | undefined;
     for (let i = 0; i < warmup; i++) out = await s.run(feeds);
-    outputs.push(out[s.outputNames[0]].data);
+    outputs.push(out![s.outputNames[0]!]!.data as Float32Array);
   }
-  const times = variants.map(() => []);
+  const times: number[][] = variants.map(() => []);
   const deadline = performance.now() + seconds * 1000;
   for (let round = 0; round < 5 || performance.now() < deadline; round++) {
     for (let j = 0; j < sessions.length; j++) {
       const k = (round + j) % sessions.length;
       const t0 = performance.now();
-      await sessions[k].run(feeds);
-      times[k].push(performance.now() - t0);
+      await sessions[k]!.run(feeds);
+      times[k]!.push(performance.now() - t0);
     }
   }
-  for (const s of sessions) await s.release?.();
+  for (const s of sessions) await s.release();
   // Per-round ratio against variant 0 (plain) of the same round: slow spells of the machine cancel.
   return variants.map((v, k) => ({
     ...v,
-    ms: median(times[k]),
-    runs: times[k].length,
-    output: outputs[k],
-    paired: median(times[k].map((t, r) => t / times[0][r])),
+    ms: median(times[k]!),
+    runs: times[k]!.length,
+    output: outputs[k]!,
+    paired: median(times[k]!.map((t, r) => t / times[0]![r]!)),
   }));
 }
 
-function compare(a, b) {
+function compare(a: Float32Array, b: Float32Array) {
   let maxAbs = 0;
   let maxRef = 0;
   let bad = 0;
   for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
+    const d = Math.abs(a[i]! - b[i]!);
     if (!(d <= maxAbs)) maxAbs = d; // NaN propagates
-    maxRef = Math.max(maxRef, Math.abs(b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]!));
     // Polygraphy's rule (fails only when both are exceeded), rtol 1e-4, atol 1e-5, as the tests judge.
-    if (!(d <= 1e-5 || d <= 1e-4 * Math.abs(b[i]))) bad++;
+    if (!(d <= 1e-5 || d <= 1e-4 * Math.abs(b[i]!))) bad++;
   }
   return { maxAbs, maxRef, bad, n: a.length };
 }
 
-function table(title, rows) {
+function table(title: string, rows: readonly Timed[]): void {
   const plain = rows.find((r) => r.variant === 'plain');
   const cells = rows.map((r) => [
     r.model,
@@ -177,14 +182,14 @@ function table(title, rows) {
     String(r.runs),
   ]);
   const head = ['model', 'variant', 'nodes', 'median ms', 'vs plain', 'paired', 'runs'];
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   console.log(`\n${title}`);
-  console.log(head.map((h, i) => h.padEnd(w[i])).join(' | '));
+  console.log(head.map((h, i) => h.padEnd(w[i]!)).join(' | '));
   console.log(w.map((n) => '-'.repeat(n)).join('-|-'));
-  for (const c of cells) console.log(c.map((x, i) => (i >= 3 ? x.padStart(w[i]) : x.padEnd(w[i]))).join(' | '));
+  for (const c of cells) console.log(c.map((x, i) => (i >= 3 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' | '));
 }
 
-function reportCheck(label, ours, ref) {
+function reportCheck(label: string, ours: Float32Array, ref: Float32Array): boolean {
   const c = compare(ours, ref);
   const verdict =
     c.bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${c.bad} of ${c.n} elements beyond rtol 1e-4 / atol 1e-5`;
@@ -196,19 +201,24 @@ function reportCheck(label, ours, ref) {
 
 /** Per-op-type time of one run over `runs` runs, from onnxruntime's profiler (JSON trace). */
 let profiles = 0;
-async function profile(bytes, feeds, runs) {
+async function profile(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<[string, number][] | undefined> {
   // onnxruntime appends a timestamp to the prefix and does not tell the file's name: look for it.
   const base = `.sge-profile-${process.pid}-${++profiles}`;
   const s = await session(bytes, { enableProfiling: true, profileFilePrefix: join(OUT, base) });
   for (let i = 0; i < runs; i++) await s.run(feeds);
   s.endProfiling();
-  await s.release?.();
+  await s.release();
   const name = readdirSync(OUT).find((f) => f.startsWith(`${base}_`) && f.endsWith('.json'));
   if (!name) return undefined;
   const path = join(OUT, name);
-  const events = JSON.parse(readFileSync(path, 'utf8'));
+  const events = JSON.parse(readFileSync(path, 'utf8')) as {
+    cat: string;
+    name: string;
+    dur: number;
+    args?: { op_name?: string };
+  }[];
   rmSync(path, { force: true });
-  const byOp = new Map();
+  const byOp = new Map<string, number>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
     const op = e.args?.op_name ?? '?';
@@ -219,42 +229,45 @@ async function profile(bytes, feeds, runs) {
   return [...byOp.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-function printProfile(label, rows) {
-  if (!rows) return console.log(`profile ${label}: no trace written`);
+function printProfile(label: string, rows: [string, number][] | undefined): void {
+  if (!rows) {
+    console.log(`profile ${label}: no trace written`);
+    return;
+  }
   const total = rows.reduce((a, [, v]) => a + v, 0);
   console.log(`\nprofile ${label} (ms per run, kernel time; ${total.toFixed(2)} ms total)`);
   for (const [k, v] of rows.slice(0, 14))
     console.log(`  ${k.padEnd(28)} ${v.toFixed(3).padStart(8)}  ${((100 * v) / total).toFixed(1).padStart(5)}%`);
 }
 
-function torchAvailable() {
+function torchAvailable(): string | undefined {
   const r = python(['-c', 'import torch, torchvision; print(torch.__version__)']);
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** The plain ResNet-50 that bench/io.js caches, when it is torch's (opset 13, dynamic batch). */
-function plainResNet50() {
+/** The plain ResNet-50 that bench/io.bench.ts caches, when it is torch's (opset 13, dynamic batch). */
+function plainResNet50(): string {
   const cached = join(OUT, 'resnet50.onnx');
-  const fits = (path) => {
+  const fits = (path: string): boolean => {
     if (!existsSync(path)) return false;
     const m = decodeModel(new Uint8Array(readFileSync(path)), { source: path });
     const opset = m.opset_import.find((o) => !o.domain);
-    const batch = m.graph.input[0]?.type?.tensor_type?.shape?.dim?.[0];
-    return m.producer_name === 'pytorch' && opset && int64ToNumber(opset.version) === 13 && !!batch?.dim_param;
+    const batch = m.graph?.input[0]?.type?.tensor_type?.shape?.dim?.[0];
+    return m.producer_name === 'pytorch' && !!opset && int64ToNumber(opset.version) === 13 && !!batch?.dim_param;
   };
   if (fits(cached)) return cached;
-  // Missing (make it, as bench/io.js would) or not torch's export (then a file of our own).
+  // Missing (make it, as bench/io.bench.ts would) or not torch's export (then a file of our own).
   const path = existsSync(cached) ? join(OUT, 'resnet50_torch_op13.onnx') : cached;
   if (fits(path)) return path;
   console.log(`exporting torchvision ResNet-50 to ${path} (once) ...`);
-  python([join(HERE, 'make-resnet50.py'), path], { stdio: 'inherit' });
+  python([join(SCRIPTS, 'make_resnet50.py'), path], { stdio: 'inherit' });
   if (!fits(path)) throw new Error(`could not export ResNet-50 to ${path}`);
   return path;
 }
 
 /** The torch-exported SGE and gate-only ResNet-50s and the params file, made once (remade when the script changes). */
 function torchVariants() {
-  const script = join(HERE, 'make_resnet50_sge.py');
+  const script = join(SCRIPTS, 'make_resnet50_sge.py');
   const files = ['resnet50_sge_torch.onnx', 'resnet50_sge_params.json', 'resnet50_gate_only.onnx'].map((f) =>
     join(OUT, f),
   );
@@ -262,12 +275,12 @@ function torchVariants() {
   if (stale) {
     console.log('exporting SGE-ResNet-50 and the gate-only ResNet-50 with torch.onnx (once; cached in bench/out/) ...');
     const r = python([script, OUT, '--opset', '13'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error('bench/make_resnet50_sge.py failed');
+    if (r.status !== 0) throw new Error('scripts/make_resnet50_sge.py failed');
   }
-  return { sge: files[0], params: files[1], gate: files[2] };
+  return { sge: files[0]!, params: files[1]!, gate: files[2]! };
 }
 
-async function resnet50() {
+async function resnet50(): Promise<boolean> {
   const torchVersion = torchAvailable();
   if (!torchVersion) {
     console.log(
@@ -281,7 +294,7 @@ async function resnet50() {
   const plain = await loadModel(plainPath);
   const plainBytes = encodeModel(plain);
   const params = parseSgeParams(new Uint8Array(readFileSync(t.params)), t.params);
-  const variants = [
+  const variants: Variant[] = [
     { model: 'ResNet-50', variant: 'plain', bytes: plainBytes, counts: nodeCounts(plain) },
     { model: 'ResNet-50', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 64, params }) },
     {
@@ -300,20 +313,20 @@ async function resnet50() {
   );
   const rows = await timeRoundRobin(variants, feeds, R50_SECONDS, 3);
   table(`ResNet-50, batch 1, onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
-  const ok1 = reportCheck('ResNet-50 ours function vs torch export', rows[1].output, rows[3].output);
-  const ok2 = reportCheck('ResNet-50 ours inline   vs torch export', rows[2].output, rows[3].output);
+  const ok1 = reportCheck('ResNet-50 ours function vs torch export', rows[1]!.output, rows[3]!.output);
+  const ok2 = reportCheck('ResNet-50 ours inline   vs torch export', rows[2]!.output, rows[3]!.output);
   if (PROFILE) {
     for (const r of rows) printProfile(`ResNet-50 ${r.variant}`, await profile(r.bytes, feeds, 10));
   }
   return ok1 && ok2;
 }
 
-async function mini() {
+async function mini(): Promise<boolean> {
   const plainPath = join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx');
   const paramsPath = join(FIXTURES, 'mini_resnet_bottleneck_op13.sge-g8-params.json');
   const plainBytes = new Uint8Array(readFileSync(plainPath));
   const params = parseSgeParams(new Uint8Array(readFileSync(paramsPath)), paramsPath);
-  const variants = [
+  const variants: Variant[] = [
     { model: 'mini ResNet', variant: 'plain', ...fileVariant(plainPath) },
     { model: 'mini ResNet', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 8, params }) },
     {
@@ -335,8 +348,8 @@ async function mini() {
   );
   const rows = await timeRoundRobin(variants, feeds, MINI_SECONDS, 20);
   table(`mini ResNet [1,3,96,96], onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
-  const ok1 = reportCheck('mini ours function vs torch export', rows[1].output, rows[3].output);
-  const ok2 = reportCheck('mini ours inline   vs torch export', rows[2].output, rows[3].output);
+  const ok1 = reportCheck('mini ours function vs torch export', rows[1]!.output, rows[3]!.output);
+  const ok2 = reportCheck('mini ours inline   vs torch export', rows[2]!.output, rows[3]!.output);
   if (PROFILE) {
     for (const r of rows) printProfile(`mini ${r.variant}`, await profile(r.bytes, feeds, 200));
   }

@@ -1,23 +1,23 @@
-// One measured run of bench/io.js, in a fresh process: `node bench/io-child.js <kind> <in> <out>`.
+// One measured run of bench/io.bench.ts, in a fresh process: `node io-child.js <kind> <in> <out>`.
 // Prints one JSON line: the operation's wall time (ms) and the process's peak RSS (VmHWM, KiB).
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 
-const [kind, input, output] = process.argv.slice(2);
+const [kind = '', input = '', output = ''] = process.argv.slice(2);
 
-function peakRssKiB() {
+function peakRssKiB(): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) : NaN;
+  return m ? Number(m[1]) : Number.NaN;
 }
 
 // Imports happen before the clock starts (like `import onnx` on the Python side).
-const io = kind.startsWith('ours') ? await import('../dist/io/index.js') : undefined;
+const io = kind.startsWith('ours') ? await import('sge-inject') : undefined;
 
 const t0 = performance.now();
 if (kind === 'ours') {
-  await io.saveModel(await io.loadModel(input), output);
+  await io!.saveModel(await io!.loadModel(input), output);
 } else if (kind === 'ours-durable') {
-  await io.saveModel(await io.loadModel(input), output, { durable: true });
+  await io!.saveModel(await io!.loadModel(input), output, { durable: true });
 } else if (kind === 'node-fs') {
   await writeFile(output, await readFile(input));
 } else {

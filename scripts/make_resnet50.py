@@ -1,6 +1,6 @@
-"""Exports torchvision's ResNet-50 with seeded random weights to ONNX (opset 13) for bench/io.js.
+"""Exports torchvision's ResNet-50 with seeded random weights to ONNX (opset 13) for bench/io.bench.ts.
 
-Usage: /usr/bin/python3 bench/make-resnet50.py OUTPUT.onnx
+Usage: /usr/bin/python3 scripts/make_resnet50.py OUTPUT.onnx
 Needs Debian's python3-torch and python3-torchvision (the python3 first on PATH may not see them).
 """
 import sys

@@ -2,7 +2,7 @@
 // a bare Node.js read + write, on a ~100 MB ResNet-50. Each run is a fresh process; medians of
 // several runs are reported (wall time of the operation, and the whole process's peak RSS).
 //
-//   node bench/io.js [--reps N] [--model PATH]       (npm run bench builds dist/ first)
+//   npm run bench -- io [--reps N] [--model PATH]
 //
 // The model is made once and cached in bench/out/ (git-ignored): torchvision's resnet50 with seeded
 // random weights exported by torch.onnx (opset 13) via /usr/bin/python3 when torch is there,
@@ -11,37 +11,26 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, median, OUT, python, SCRIPTS } from './common.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const OUT = join(HERE, 'out');
-const PYTHON = '/usr/bin/python3';
+const REPS = Number(arg('--reps', process.env.BENCH_REPS ?? '5'));
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-const REPS = Number(arg('--reps', process.env.BENCH_REPS ?? 5));
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+type Kind = 'ours' | 'ours-durable' | 'python-onnx' | 'node-fs';
+interface Run {
+  readonly ms: number;
+  readonly peakRssKiB: number;
+  readonly processMs: number;
 }
 
-function python(args, options = {}) {
-  return existsSync(PYTHON)
-    ? spawnSync(PYTHON, args, { encoding: 'utf8', ...options })
-    : { status: -1, stderr: `${PYTHON} not found` };
-}
-
-async function ensureModel() {
+async function ensureModel(): Promise<{ path: string; how: string }> {
   const given = arg('--model');
   if (given) return { path: given, how: 'given' };
   mkdirSync(OUT, { recursive: true });
   const path = join(OUT, 'resnet50.onnx');
   if (existsSync(path)) return { path, how: 'cached' };
   console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
-  const r = python([join(HERE, 'make-resnet50.py'), path], { stdio: 'inherit' });
+  const r = python([join(SCRIPTS, 'make_resnet50.py'), path], { stdio: 'inherit' });
   if (r.status === 0 && existsSync(path)) return { path, how: 'torchvision resnet50, torch.onnx opset 13' };
   console.log('torch export unavailable; building ResNet-50 with the API instead');
   const { buildResNet50 } = await import('./resnet50-api.js');
@@ -49,7 +38,7 @@ async function ensureModel() {
   return { path, how: 'ResNet-50 built with the API (random weights)' };
 }
 
-function runOnce(kind, model) {
+function runOnce(kind: Kind, model: string): Run {
   const out = join(OUT, `.bench-${kind}.onnx`);
   const t0 = performance.now();
   const r =
@@ -59,7 +48,8 @@ function runOnce(kind, model) {
   const processMs = performance.now() - t0;
   rmSync(out, { force: true });
   if (r.status !== 0) throw new Error(`${kind} failed: ${r.stderr || r.error}`);
-  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), processMs };
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return { ...(JSON.parse(last) as { ms: number; peakRssKiB: number }), processMs };
 }
 
 const PY_CHILD = `
@@ -77,19 +67,18 @@ async function main() {
   const model = await ensureModel();
   const size = statSync(model.path).size;
   const hasOnnx = python(['-c', 'import onnx; print(onnx.__version__)']);
-  const kinds = ['ours', 'ours-durable', 'node-fs'];
+  const kinds: Kind[] = ['ours', 'ours-durable', 'node-fs'];
   if (hasOnnx.status === 0) kinds.splice(2, 0, 'python-onnx');
   else console.log(`python3-onnx not available (${(hasOnnx.stderr || '').trim().split('\n').pop()}): skipped`);
 
   console.log(
     `model: ${model.path} (${(size / 1e6).toFixed(1)} MB; ${model.how}); ${REPS} runs each, fresh process per run, medians`,
   );
-  const results = {};
-  for (const k of kinds) results[k] = [];
+  const results = Object.fromEntries(kinds.map((k) => [k, [] as Run[]])) as Record<Kind, Run[]>;
   // Interleaved so that machine noise spreads over all contenders.
   for (let i = 0; i < REPS; i++) for (const k of kinds) results[k].push(runOnce(k, model.path));
 
-  const label = {
+  const label: Record<Kind, string> = {
     ours: 'sge-inject loadModel + saveModel (new file: no fsync)',
     'ours-durable': 'sge-inject, durable: true (fsync, as when replacing a file)',
     'python-onnx': `python3-onnx ${hasOnnx.stdout?.trim() ?? ''} onnx.load + onnx.save`,
@@ -117,8 +106,8 @@ async function main() {
   );
   const py = rows.find((r) => r.k === 'python-onnx');
   if (py) {
-    for (const k of ['ours', 'ours-durable']) {
-      const o = rows.find((r) => r.k === k);
+    for (const k of ['ours', 'ours-durable'] as const) {
+      const o = rows.find((r) => r.k === k)!;
       const t = o.ms / py.ms;
       const m = o.rss / py.rss;
       console.log(

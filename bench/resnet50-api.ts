@@ -1,8 +1,9 @@
-// Fallback model for bench/io.js when torch is unavailable: the ResNet-50 graph (BatchNorm folded
+// Fallback model for bench/io.bench.ts when torch is unavailable: the ResNet-50 graph (BatchNorm folded
 // into the convolutions, as torch.onnx exports it) with seeded random weights, built with this
 // project's own factory functions and saved with saveModel. About 102 MB, like the torchvision export.
-import { DataType } from '../dist/codec/index.js';
 import {
+  createPrng,
+  DataType,
   makeAttribute,
   makeGraph,
   makeModel,
@@ -10,21 +11,22 @@ import {
   makeOpset,
   makeTensor,
   makeValueInfo,
-} from '../dist/graph/factory.js';
-import { saveModel } from '../dist/io/index.js';
-import { createPrng } from '../dist/validate/prng.js';
+  saveModel,
+  type NodeProto,
+  type TensorProto,
+} from 'sge-inject';
 
-function randoms(n, seed, scale) {
+function randoms(n: number, seed: number, scale: number): Float32Array {
   const uniform = createPrng(seed).uniform;
   return Float32Array.from({ length: n }, () => (uniform() * 2 - 1) * scale);
 }
 
-export async function buildResNet50(path) {
-  const nodes = [];
-  const inits = [];
+export async function buildResNet50(path: string): Promise<void> {
+  const nodes: NodeProto[] = [];
+  const inits: TensorProto[] = [];
   let seed = 1;
   let n = 0;
-  const conv = (x, cin, cout, k, stride, relu) => {
+  const conv = (x: string, cin: number, cout: number, k: number, stride: number, relu: boolean): string => {
     const id = `conv${n++}`;
     inits.push(
       makeTensor(`${id}.weight`, [cout, cin, k, k], randoms(cout * cin * k * k, seed++, Math.sqrt(2 / (cin * k * k)))),
@@ -67,12 +69,13 @@ export async function buildResNet50(path) {
   );
   x = '/maxpool/MaxPool_output_0';
   let cin = 64;
-  [
+  const stages: [blocks: number, width: number, stride: number][] = [
     [3, 64, 1],
     [4, 128, 2],
     [6, 256, 2],
     [3, 512, 2],
-  ].forEach(([blocks, width, stride], stage) => {
+  ];
+  stages.forEach(([blocks, width, stride], stage) => {
     for (let b = 0; b < blocks; b++) {
       const s = b === 0 ? stride : 1;
       const a = conv(x, cin, width, 1, 1, true);
