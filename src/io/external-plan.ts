@@ -79,14 +79,31 @@ export interface PlanContext {
   readonly external?: ExternalDataOptions;
 }
 
+/** An external reference of the model and where its data file ends up relative to the output. */
 interface RefInfo {
   readonly slot: TensorSlot;
   readonly ref: ExternalRef;
+  /** Absolute path of the data file it reads now. */
   readonly src: string;
-  /** Location written in the output. */
+  /** Location written in the output (before settling, see {@link settleCopies}). */
   outLoc: string;
+  /** Absolute path that location names from the output folder. */
   dest: string;
 }
+
+/** What a path in the output folder is already spoken for by. */
+type Claim =
+  /** The output model itself: a data file named like it is copied elsewhere. */
+  | { readonly kind: 'model' }
+  /** The new data file this save writes. */
+  | { readonly kind: 'new data file' }
+  /** An existing data file (absolute path) whose copy or original lives there. */
+  | { readonly kind: 'data'; readonly src: string };
+
+/** Output path → what holds it. */
+type Claims = Map<string, Claim>;
+
+const isHeldBy = (claim: Claim | undefined, src: string): boolean => claim?.kind === 'data' && claim.src === src;
 
 /** `name` itself for n = 0, else `stem.N.ext` (`w.bin` → `w.1.bin`, `m.onnx.data` → `m.onnx.1.data`). */
 function numbered(name: string, n: number): string {
@@ -96,44 +113,74 @@ function numbered(name: string, n: number): string {
 }
 
 /** Picks `name`, or `stem.N.ext`, whichever is not yet claimed in the output folder by another file. */
-function freeName(name: string, outDir: string, claimed: Map<string, string>, src: string): string {
+function freeName(name: string, outDir: string, claimed: Claims, src: string): string {
   for (let n = 0; ; n++) {
     const candidate = numbered(name, n);
-    const owner = claimed.get(resolve(outDir, candidate));
-    if (owner === undefined || owner === src) return candidate;
+    const claim = claimed.get(resolve(outDir, candidate));
+    if (claim === undefined || isHeldBy(claim, src)) return candidate;
   }
 }
 
-/** Works out the plan; checks every referenced data file exists. */
+/**
+ * Works out the plan: where each referenced data file goes, that every one exists and holds its
+ * tensors' bytes, the new data file's layout, and which files must be copied. Reads file metadata
+ * (and compares contents where a copy may already exist); writes nothing.
+ */
 export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> {
-  const { slots, baseDir, outDir, target, source } = ctx;
-  const notes: string[] = [];
-  const refs: RefInfo[] = [];
-  const claimed = new Map<string, string>(); // output path → source file it holds
-  claimed.set(target, '\0the model'); // a data file named like the output model is copied elsewhere
+  const claimed: Claims = new Map([[ctx.target, { kind: 'model' }]]);
+  const refs = assignLocations(ctx, claimed);
+  const files = await checkDataFiles(refs, ctx);
+  const layout = ctx.external ? layoutDataFile(ctx, ctx.external, refs, files) : undefined;
+  if (layout) claimed.set(layout.dataFile.path, { kind: 'new data file' });
+  const settled = await settleCopies(ctx, refs, layout?.merged ?? new Set(), files, claimed);
+  return {
+    swaps: [...(layout?.swaps ?? []), ...settled.swaps],
+    copies: settled.copies,
+    dataFile: layout?.dataFile,
+    notes: [...(layout?.notes ?? []), ...settled.notes],
+  };
+}
 
-  for (const slot of slots) {
+/**
+ * Every external reference with the location it gets in the output. A writable location is kept
+ * exactly as written (lossless); unsafe ones (absolute, `..`) become a file name beside the output,
+ * away from the names the others claim.
+ */
+function assignLocations(ctx: PlanContext, claimed: Claims): RefInfo[] {
+  const refs: RefInfo[] = [];
+  for (const slot of ctx.slots) {
     if (!isExternal(slot.tensor)) continue;
-    const ref = externalRef(slot.tensor, slot.where, source);
-    const src = resolve(baseDir, ref.location);
+    const ref = externalRef(slot.tensor, slot.where, ctx.source);
+    const src = resolve(ctx.baseDir, ref.location);
     const safe = safeLocation(ref.location);
-    // A writable location is kept exactly as written (lossless); only unsafe ones are rewritten.
-    const info: RefInfo = { slot, ref, src, outLoc: safe ? ref.location : '', dest: safe ? resolve(outDir, safe) : '' };
-    if (safe && !claimed.has(info.dest)) claimed.set(info.dest, src);
+    const info: RefInfo = {
+      slot,
+      ref,
+      src,
+      outLoc: safe ? ref.location : '',
+      dest: safe ? resolve(ctx.outDir, safe) : '',
+    };
+    if (safe && !claimed.has(info.dest)) claimed.set(info.dest, { kind: 'data', src });
     refs.push(info);
   }
-  // Unsafe locations (absolute, `..`) become a file name beside the output, away from the others.
   for (const info of refs) {
     if (info.outLoc) continue;
-    info.outLoc = freeName(basename(info.src), outDir, claimed, info.src);
-    info.dest = resolve(outDir, info.outLoc);
-    claimed.set(info.dest, info.src);
+    info.outLoc = freeName(basename(info.src), ctx.outDir, claimed, info.src);
+    info.dest = resolve(ctx.outDir, info.outLoc);
+    claimed.set(info.dest, { kind: 'data', src: info.src });
   }
+  return refs;
+}
 
-  const sizes = new Map<string, number>();
+/**
+ * The identity and size of every referenced data file, after checking each exists, holds the byte
+ * ranges its tensors name, and is not the file the model is to be saved as.
+ */
+async function checkDataFiles(refs: readonly RefInfo[], ctx: PlanContext): Promise<Map<string, FileId>> {
+  const { source, target } = ctx;
   const ids = new Map<string, FileId>();
   for (const info of refs) {
-    if (sizes.has(info.src)) continue;
+    if (ids.has(info.src)) continue;
     const id = await occupant(info.src);
     if (typeof id !== 'object') {
       throw new InputError(
@@ -141,11 +188,9 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
         'keep external data files beside the model at the locations it names (or pass baseDir: the folder they are relative to)',
       );
     }
-    sizes.set(info.src, id.size);
     ids.set(info.src, id);
   }
-  for (const info of refs) checkRange(info.ref, sizes.get(info.src)!, info.slot.where, source);
-
+  for (const info of refs) checkRange(info.ref, ids.get(info.src)!.size, info.slot.where, source);
   for (const info of refs) {
     if (info.src === target) {
       throw new InputError(
@@ -154,85 +199,122 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
       );
     }
   }
+  return ids;
+}
 
-  // A new data file, if asked for.
-  let dataFile: DataFilePlan | undefined;
+/** The new data file and the tensor copies that point into it. */
+interface DataFileLayout {
+  readonly dataFile: DataFilePlan;
+  readonly swaps: ExternalPlan['swaps'];
+  /** References to the file being replaced, whose bytes are carried over into the new one. */
+  readonly merged: ReadonlySet<RefInfo>;
+  readonly notes: string[];
+}
+
+/**
+ * Lays out the new data file: initializers with at least `threshold` bytes of `raw_data`, and the
+ * tensors that already lived in a file of that name (carried over), in model order, large ones
+ * aligned.
+ */
+function layoutDataFile(
+  ctx: PlanContext,
+  options: ExternalDataOptions,
+  refs: readonly RefInfo[],
+  files: ReadonlyMap<string, FileId>,
+): DataFileLayout {
+  const location = options.location ?? `${basename(ctx.target)}.data`;
+  const safe = safeLocation(location);
+  if (!safe) {
+    throw new UsageError(
+      `external data location '${location}' is absolute or leaves the output folder`,
+      'give a file name (or a path inside the output folder)',
+    );
+  }
+  const path = resolve(ctx.outDir, safe);
+  if (path === ctx.target)
+    throw new UsageError(`external data location '${location}' is the model file itself`, 'give another name');
+  const threshold = options.threshold ?? EXTERNAL_DEFAULTS.threshold;
+  const align = Math.max(1, Math.floor(options.align ?? EXTERNAL_DEFAULTS.align));
+  const pieces: DataPiece[] = [];
   const swaps: ExternalPlan['swaps'] = [];
   const merged = new Set<RefInfo>();
-  if (ctx.external) {
-    const opts = ctx.external;
-    const location = opts.location ?? `${basename(target)}.data`;
-    const normal = safeLocation(location);
-    if (!normal) {
-      throw new UsageError(
-        `external data location '${location}' is absolute or leaves the output folder`,
-        'give a file name (or a path inside the output folder)',
-      );
+  let pos = 0;
+  let tensors = 0;
+  const place = (length: number): number => {
+    if (align > 1 && length >= EXTERNAL_DEFAULTS.alignFrom && pos % align !== 0) {
+      const pad = align - (pos % align);
+      pieces.push({ kind: 'zeros', length: pad });
+      pos += pad;
     }
-    const safe = location;
-    const path = resolve(outDir, normal);
-    if (path === target)
-      throw new UsageError(`external data location '${location}' is the model file itself`, 'give another name');
-    const threshold = opts.threshold ?? EXTERNAL_DEFAULTS.threshold;
-    const align = Math.max(1, Math.floor(opts.align ?? EXTERNAL_DEFAULTS.align));
-    const pieces: DataPiece[] = [];
-    let pos = 0;
-    let tensors = 0;
-    const place = (length: number): number => {
-      if (align > 1 && length >= EXTERNAL_DEFAULTS.alignFrom && pos % align !== 0) {
-        const pad = align - (pos % align);
-        pieces.push({ kind: 'zeros', length: pad });
-        pos += pad;
-      }
-      const offset = pos;
-      pos += length;
-      tensors++;
-      return offset;
-    };
-    const byRef = new Map(refs.map((r) => [r.slot, r]));
-    for (const slot of slots) {
-      const info = byRef.get(slot);
-      if (info) {
-        // A reference to the file being replaced: its bytes are carried over into the new file.
-        if (info.dest !== path) continue;
-        const length = info.ref.length ?? sizes.get(info.src)! - info.ref.offset;
-        const offset = place(length);
-        pieces.push({ kind: 'range', file: info.src, offset: info.ref.offset, length });
-        const t = shallowCopyTensor(slot.tensor);
-        t.external_data = refEntries({ location: safe, offset, length }, slot.tensor.external_data);
-        swaps.push({ slot, replacement: t });
-        merged.add(info);
-        continue;
-      }
-      const raw = slot.tensor.raw_data;
-      if (!slot.initializer || isExternal(slot.tensor) || !raw || !Object.hasOwn(slot.tensor, 'raw_data')) continue;
-      if (raw.length < threshold) continue;
-      const offset = place(raw.length);
-      pieces.push({ kind: 'bytes', data: raw });
+    const offset = pos;
+    pos += length;
+    tensors++;
+    return offset;
+  };
+  const byRef = new Map(refs.map((r) => [r.slot, r]));
+  for (const slot of ctx.slots) {
+    const info = byRef.get(slot);
+    if (info) {
+      // A reference to the file being replaced: its bytes are carried over into the new file.
+      if (info.dest !== path) continue;
+      const length = info.ref.length ?? files.get(info.src)!.size - info.ref.offset;
+      const offset = place(length);
+      pieces.push({ kind: 'range', file: info.src, offset: info.ref.offset, length });
       const t = shallowCopyTensor(slot.tensor);
-      delete t.raw_data;
-      t.data_location = DataLocation.EXTERNAL;
-      t.external_data = refEntries({ location: safe, offset, length: raw.length }, slot.tensor.external_data);
+      t.external_data = refEntries({ location, offset, length }, slot.tensor.external_data);
       swaps.push({ slot, replacement: t });
+      merged.add(info);
+      continue;
     }
-    dataFile = { path, location: safe, pieces, byteLength: pos, tensors };
-    if (merged.size > 0) {
-      notes.push(`${merged.size} tensor(s) already stored in '${safe}' were carried over into the rewritten '${safe}'`);
-    }
+    const raw = slot.tensor.raw_data;
+    if (!slot.initializer || isExternal(slot.tensor) || !raw || !Object.hasOwn(slot.tensor, 'raw_data')) continue;
+    if (raw.length < threshold) continue;
+    const offset = place(raw.length);
+    pieces.push({ kind: 'bytes', data: raw });
+    const t = shallowCopyTensor(slot.tensor);
+    delete t.raw_data;
+    t.data_location = DataLocation.EXTERNAL;
+    t.external_data = refEntries({ location, offset, length: raw.length }, slot.tensor.external_data);
+    swaps.push({ slot, replacement: t });
   }
+  const notes: string[] = [];
+  if (merged.size > 0) {
+    notes.push(
+      `${merged.size} tensor(s) already stored in '${location}' were carried over into the rewritten '${location}'`,
+    );
+  }
+  return { dataFile: { path, location, pieces, byteLength: pos, tensors }, swaps, merged, notes };
+}
 
-  // References that stay references: each data file must be found from the output's folder at the
-  // location written. Copy it there when needed, but never over a different file of that name.
+/** The copies to make and the references to rewrite so every data file is found from the output. */
+interface SettledCopies {
+  readonly swaps: ExternalPlan['swaps'];
+  readonly copies: CopyPlan[];
+  readonly notes: string[];
+}
+
+/**
+ * References that stay references: each data file must be found from the output's folder at the
+ * location written. It is copied there when needed, but never over a different file of that name
+ * (the copy then takes a numbered name); the file itself, or an identical copy from an earlier save,
+ * is reused.
+ */
+async function settleCopies(
+  ctx: PlanContext,
+  refs: readonly RefInfo[],
+  merged: ReadonlySet<RefInfo>,
+  files: ReadonlyMap<string, FileId>,
+  claimed: Claims,
+): Promise<SettledCopies> {
+  const { outDir, target } = ctx;
   const copies = new Map<string, CopyPlan>();
-  const settled = new Map<string, string>(); // src + dest → location written
-  if (dataFile) claimed.set(dataFile.path, '\0new data file');
   const settle = async (info: RefInfo): Promise<string> => {
-    const srcId = ids.get(info.src)!;
+    const srcId = files.get(info.src)!;
     for (let n = 0; ; n++) {
       const loc = numbered(info.outLoc, n);
       const dest = n === 0 ? info.dest : resolve(outDir, loc);
-      const owner = claimed.get(dest);
-      if (n > 0 && owner !== undefined && owner !== info.src) continue;
+      const claim = claimed.get(dest);
+      if (n > 0 && claim !== undefined && !isHeldBy(claim, info.src)) continue;
       if (dest === target) continue;
       if (dest === info.src) return loc;
       const planned = copies.get(dest);
@@ -243,18 +325,21 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
       const here = await occupant(dest);
       if (here === 'none') {
         copies.set(dest, { from: info.src, to: dest });
-        claimed.set(dest, info.src);
+        claimed.set(dest, { kind: 'data', src: info.src });
         return loc;
       }
       if (
         here !== 'other' &&
         (sameFile(here, srcId) || (here.size === srcId.size && (await sameContent(info.src, dest, here.size))))
       ) {
-        claimed.set(dest, info.src);
+        claimed.set(dest, { kind: 'data', src: info.src });
         return loc; // the same file, or an identical copy from an earlier save: reuse it
       }
     }
   };
+  const swaps: ExternalPlan['swaps'] = [];
+  const notes: string[] = [];
+  const settled = new Map<string, string>(); // src + dest → location written
   for (const info of refs) {
     if (merged.has(info)) continue;
     const key = `${info.src}\0${info.dest}`;
@@ -274,5 +359,5 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
     if (!notes.includes(note)) notes.push(note);
   }
   for (const c of copies.values()) notes.push(`copied external data ${c.from} to ${c.to}`);
-  return { swaps, copies: [...copies.values()], dataFile, notes };
+  return { swaps, copies: [...copies.values()], notes };
 }
