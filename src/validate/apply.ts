@@ -100,15 +100,21 @@ async function runIsolatedFloat16Sites(
  * Both models as they are, on 1 intra-op thread: one warm-up run each (its outputs are the final
  * outputs the report compares), then `runs` timed runs, alternating.
  */
-export async function timeBoth(ctx: RunContext, runs: number): Promise<Timings> {
+export async function timeBoth(
+  ctx: RunContext,
+  runs: number,
+  timing: <T>(measure: () => Promise<T>) => Promise<T> = (measure) => measure(),
+): Promise<Timings> {
   const { sessions, original, rewritten, feeds, progress } = ctx;
   progress({ stage: 'latency', message: 'timing both models', done: 0, total: 2 * runs });
   const origPlain = await sessions.open(original, original.model, 'original model', 'validation', LATENCY_THREADS);
   try {
     const rewrPlain = await sessions.open(rewritten, rewritten.model, 'rewritten model', 'validation', LATENCY_THREADS);
     try {
-      return await timeModels([origPlain, rewrPlain], feeds, runs, (done, total) =>
-        progress({ stage: 'latency', message: 'timing both models', done, total }),
+      return await timing(() =>
+        timeModels([origPlain, rewrPlain], feeds, runs, (done, total) =>
+          progress({ stage: 'latency', message: 'timing both models', done, total }),
+        ),
       );
     } finally {
       await rewrPlain.release();

@@ -30,6 +30,12 @@ export interface ValidationSettings {
   readonly atol?: number;
   /** Called as work proceeds (loading, each run, each timed run). */
   readonly onProgress?: (event: ProgressEvent) => void;
+  /**
+   * Wraps the timed runs (both sessions are open by then). A shell that runs several validations at
+   * once passes a function that makes the others wait, so that latency is measured on a quiet machine
+   * (`sge-inject ci` does).
+   */
+  readonly timing?: <T>(measure: () => Promise<T>) => Promise<T>;
 }
 
 /** Default number of timed runs. */

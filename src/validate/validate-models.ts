@@ -89,7 +89,7 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
   );
   for (const r of siteReports) if (r.verdict === 'fail') failures.push(`site ${r.site}: ${r.reason}`);
 
-  const timings = await timeBoth(ctx, runs);
+  const timings = await timeBoth(ctx, runs, request.timing);
   const [origFinal, rewrFinal] = timings.firstOutputs as [Record<string, HostTensor>, Record<string, HostTensor>];
   const outputs = checkOutputs(
     original.model,
