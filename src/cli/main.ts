@@ -13,6 +13,7 @@ import { runValidate } from './validate-command.js';
 import { runStrip } from './strip-command.js';
 import { runFuse } from './fuse-command.js';
 import { runTest } from './test-command.js';
+import { runCiCommand } from './ci-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -58,6 +59,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       },
       test: async (model, options) => {
         status = await runTest(model, options, io);
+        return status;
+      },
+      ci: async (config, options) => {
+        status = await runCiCommand(config, options, io);
         return status;
       },
     },

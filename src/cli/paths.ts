@@ -11,7 +11,8 @@ export function defaultOutputPath(model: string, suffix = '.sge.onnx'): string {
   return join(dirname(model), `${stem}${suffix}`);
 }
 
-async function sameFile(a: string, b: string): Promise<boolean> {
+/** True when two paths name the same file (directly or through links). */
+export async function sameFile(a: string, b: string): Promise<boolean> {
   if (resolve(a) === resolve(b)) return true;
   try {
     return (await realpath(a)) === (await realpath(b));

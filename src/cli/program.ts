@@ -76,6 +76,17 @@ export interface TestCliOptions {
   debug?: boolean;
 }
 
+/** Options of `ci`. */
+export interface CiCliOptions {
+  out?: string;
+  junit?: string;
+  json?: boolean;
+  jobs?: string;
+  only?: string[];
+  shard?: string;
+  debug?: boolean;
+}
+
 /** What each command does; each returns the exit status. */
 export interface CommandHandlers {
   inject(model: string, options: InjectCliOptions): Promise<number>;
@@ -84,6 +95,7 @@ export interface CommandHandlers {
   strip(model: string, options: StripCliOptions): Promise<number>;
   fuse(model: string, options: FuseCliOptions): Promise<number>;
   test(model: string, options: TestCliOptions): Promise<number>;
+  ci(config: string | undefined, options: CiCliOptions): Promise<number>;
 }
 
 const EXAMPLES = `
@@ -116,7 +128,10 @@ Examples:
   # run a model on its test data (resnet50/test_data_set_N/{input_0.pb,output_0.pb}) and compare outputs
   $ sge-inject test resnet50.onnx
 
-Exit status: 0 success, 1 validation or test data mismatch or onnxruntime failure, 2 bad usage or input, 70 internal error.`;
+  # every job of sge-inject.json, in parallel, with a JUnit report for the CI service
+  $ sge-inject ci --junit report.xml
+
+Exit status: 0 success, 1 a mismatch, a failed ci job or an onnxruntime failure, 2 bad usage, input or config, 70 internal error.`;
 
 /** Builds the program. `io` receives commander's own output (help, errors). */
 export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
@@ -237,6 +252,23 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--debug', 'show stack traces')
     .action(async (model: string, options: TestCliOptions) => {
       await handlers.test(model, options);
+    });
+
+  program
+    .command('ci')
+    .description(
+      'run every job of a config (inject, validate, test data, latency budget) in parallel worker processes; a summary table, --json, --junit',
+    )
+    .argument('[config]', 'the config file', 'sge-inject.json')
+    .option('--out <dir>', 'write each rewritten model to <dir>/<job name>.onnx')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per job)')
+    .option('--json', 'print the results as JSON on stdout')
+    .option('--jobs <n>', 'worker processes at once (default: the number of cores)')
+    .option('--only <name>', 'run only this job; repeatable', collect)
+    .option('--shard <i/n>', 'run the i-th of n slices: the selected jobs dealt out in config order, 1st to shard 1, …')
+    .option('--debug', 'show stack traces')
+    .action(async (config: string | undefined, options: CiCliOptions) => {
+      await handlers.ci(config, options);
     });
 
   return program;

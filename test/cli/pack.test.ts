@@ -54,6 +54,8 @@ describe('npm pack', () => {
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/main.js',
+      'dist/ci/node/worker.js',
+      'sge-inject.schema.json',
     ])
       expect(packed).toContain(f);
     expect(packed.filter((f) => /^(src|test|fixtures|bench|\.ci)\//.test(f))).toEqual([]);
