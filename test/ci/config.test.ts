@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parseCiConfig, type CiJob } from '../../src/ci/config.js';
 import { JOB_FIELDS } from '../../src/ci/fields.js';
