@@ -21,10 +21,13 @@ export const MAX_OPSET = 26;
  */
 export const SINCE_VERSIONS: Readonly<Record<string, readonly number[]>> = {
   Add: [1, 6, 7, 13, 14],
+  BatchNormalization: [1, 6, 7, 9, 14, 15],
   Cast: [1, 6, 9, 13, 19, 21, 23, 24, 25],
   Concat: [1, 4, 11, 13],
   Constant: [1, 9, 11, 12, 13, 19, 21, 23, 24, 25],
+  ConstantOfShape: [9, 20, 21, 23, 24, 25],
   Div: [1, 6, 7, 13, 14],
+  Gather: [1, 11, 13],
   MatMul: [1, 9, 13],
   Mul: [1, 6, 7, 13, 14],
   ReduceMax: [1, 11, 12, 13, 18, 20],
@@ -40,6 +43,7 @@ export const SINCE_VERSIONS: Readonly<Record<string, readonly number[]>> = {
   Sqrt: [1, 6, 13],
   Squeeze: [1, 11, 13, 21, 23, 24, 25],
   Sub: [1, 6, 7, 13, 14],
+  Transpose: [1, 13, 21, 23, 24, 25],
   Unsqueeze: [1, 11, 13, 21, 23, 24, 25],
 };
 

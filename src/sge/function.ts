@@ -1,7 +1,10 @@
 /**
  * The function form: a model-local FunctionProto `com.sge-inject.SpatialGroupEnhance` (float32) or
- * `SpatialGroupEnhance_float16`. A function body cannot see the caller's shapes, so C, G and S are all
- * read from Shape at run time; constants are Constant nodes (functions have no initializers).
+ * `SpatialGroupEnhance_float16`. A function body cannot see the caller's shapes, so G, S and the
+ * reshape targets are read from shapes, through ops that onnxruntime evaluates when it loads the model
+ * if the site's spatial dims are static (after it inlines the function, X's shape is known): the model
+ * then runs the same nodes as the inline form. Constants are Constant nodes (functions have no
+ * initializers). Files written by 0.1 carry an older body (body-0.1.ts), still recognized as ours.
  */
 import type { FunctionProto } from '../codec/types.js';
 import { makeFunction, makeOpset } from '../graph/factory.js';
@@ -20,7 +23,7 @@ import { checkElemType } from './expansion.js';
 export function buildSgeFunction(opset: number, elemType: FloatElemType): FunctionProto {
   checkElemType(elemType);
   const b = new OpBuilder({ opset, constants: 'node' });
-  emitSgeBody(b, { x: 'X', weight: 'weight', bias: 'bias', y: 'Y', elemType }, {});
+  emitSgeBody(b, { x: 'X', weight: 'weight', bias: 'bias', y: 'Y', elemType }, { foldable: true });
   return makeFunction({
     name: sgeOpFor(elemType),
     domain: SGE_DOMAIN,

@@ -50,10 +50,11 @@ function hex(bytes: Uint8Array): string {
 }
 
 describe('fixture models', () => {
-  it('finds the fixtures (seven reference models, including the IR 13 one, and every model of fuse/)', () => {
+  it('finds the fixtures (seven reference models, including the IR 13 one, two written by 0.1, and every model of fuse/)', () => {
     const fuse = JSON.parse(readFileSync(join(ROOT, 'fuse/manifest.json'), 'utf8')) as { models: unknown[] };
     expect(MODELS).toContain(IR13);
-    expect(MODELS.length).toBe(7 + fuse.models.length);
+    expect(MODELS.filter((p) => p.includes('/written-by-0.1.0/')).length).toBe(2);
+    expect(MODELS.length).toBe(7 + 2 + fuse.models.length);
   });
 
   it.each(MODELS.map((p) => [p.slice(ROOT.length), p]))('%s re-encodes byte for byte', (_name, path) => {

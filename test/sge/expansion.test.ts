@@ -13,6 +13,10 @@ import { loadSgeOpCase, SGE_OP_CASES } from '../helpers/tensors.js';
 import { sgeProbe, type ProbeOptions } from '../helpers/sge-probe.js';
 import { runOrt } from '../helpers/ort.js';
 import { randomFloats } from '../helpers/random.js';
+import { tempFolder } from '../io/tmp.js';
+import { decodeModel } from '../../src/codec/decode.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The issue's bar for onnxruntime (float32) against PyTorch and the float64 reference. */
 const TOL32 = { rtol: 1e-4, atol: 1e-5 };
@@ -76,7 +80,7 @@ function expectClose(
 }
 
 describe('the inline form', () => {
-  it('is 19 nodes with static shapes: three full-tensor passes (ReduceMean, MatMul, Mul) and the rest small', () => {
+  it('is 14 nodes with static shapes: three full-tensor passes (ReduceMean, MatMul, Mul) and the rest small', () => {
     const { nodes, initializers } = buildSgeNodes({
       ...io,
       opset: 17,
@@ -85,23 +89,24 @@ describe('the inline form', () => {
       groups: 64,
       shape: [1, 256, 56, 56],
     });
-    expect(nodes.map((n) => n.op_type)).toEqual([
+    // Mul(weight, √(S−1)) reads only initializers: onnxruntime folds it when it loads the model.
+    const foldable = nodes.filter((n) =>
+      n.input.every((i) => i === io.weight || initializers.some((t) => t.name === i)),
+    );
+    expect(foldable.map((n) => n.op_type)).toEqual(['Mul']);
+    expect(nodes.filter((n) => !foldable.includes(n)).map((n) => n.op_type)).toEqual([
       'Reshape',
       'ReduceMean',
       'Reshape',
       'MatMul',
       'ReduceMean',
       'Sub',
-      'Mul',
-      'ReduceSum',
-      'Div',
+      'Transpose', // fused into the MatMul below by onnxruntime
+      'MatMul',
       'Sqrt',
       'Add',
-      'Reshape',
       'Div',
-      'Mul',
-      'Reshape',
-      'Add',
+      'BatchNormalization',
       'Sigmoid',
       'Mul',
       'Reshape',
@@ -150,9 +155,9 @@ describe('the inline form', () => {
       ).length;
     expect(count([1, 32, 7, 7])).toBe(0);
     expect(count(['N', 32, 7, 7])).toBe(0); // Reshape's 0 keeps N
-    expect(count(['N', 32, 'L'])).toBe(1); // S − 1; the output shape is [0, 32, −1]
-    expect(count(['N', 32, 'H', 'W'])).toBe(2); // S − 1, and X's shape for the output
-    expect(count(['N', 32, 'H', 'W'], 14)).toBe(3); // Shape(start) becomes Shape + Slice below 15
+    expect(count(['N', 32, 'L'])).toBe(1); // S for √(S − 1); the output shape is [0, 32, −1]
+    expect(count(['N', 32, 'H', 'W'])).toBe(1); // the spatial dims, for S and for the output shape
+    expect(count(['N', 32, 'H', 'W'], 14)).toBe(2); // Shape(start) becomes Shape + Slice below 15
   });
 
   it('passes every name through freshName', () => {
@@ -211,6 +216,36 @@ describe('the function form', () => {
   });
 });
 
+describe('the function form in onnxruntime, static spatial dims', () => {
+  const dir = tempFolder('sge-fold');
+  /** The node op types onnxruntime runs, from its optimized model. */
+  async function optimizedOps(o: ProbeOptions, tag: string): Promise<string[]> {
+    const path = join(dir, `${tag}.onnx`);
+    await runOrt(sgeProbe(o), {}, { optimizedModelFilePath: path }).catch(() => undefined);
+    return decodeModel(new Uint8Array(readFileSync(path))).graph.node.map((n) => n.op_type ?? '');
+  }
+  for (const opset of [13, 17]) {
+    for (const elemType of [DataType.FLOAT, DataType.FLOAT16] as const) {
+      it(`runs the inline form's nodes (opset ${opset}, ${elemType === DataType.FLOAT ? 'float32' : 'float16'}): every shape fact folded away`, async () => {
+        const base = { opset, elemType, channels: 16, weight: [0.5, -1, 2, 0.25], bias: [1, 0, -1, 0.5] };
+        const declared: Dim[] = ['N', 16, 5, 7];
+        const fn = await optimizedOps({ ...base, mode: 'function', declared }, `fn-${opset}-${elemType}`);
+        const inline = await optimizedOps({ ...base, mode: 'inline', declared }, `in-${opset}-${elemType}`);
+        expect(fn.sort()).toEqual(inline.sort());
+        expect(fn.filter((t) => ['Shape', 'Gather', 'Slice', 'Concat', 'ReduceProd', 'Cast'].includes(t)).length).toBe(
+          elemType === DataType.FLOAT16 ? 2 : 0, // the two Casts of X and Y
+        );
+        // With symbolic spatial dims the shape facts stay as ops that run.
+        const dynamic = await optimizedOps(
+          { ...base, mode: 'function', declared: ['N', 16, 'H', 'W'] },
+          `fd-${opset}-${elemType}`,
+        );
+        expect(dynamic.length).toBeGreaterThan(fn.length);
+      });
+    }
+  }
+});
+
 describe('in onnxruntime, against PyTorch (fixtures/sge-op), symbolic batch and spatial dims', () => {
   for (const name of SGE_OP_CASES) {
     it(name, async () => {
@@ -226,6 +261,7 @@ describe('in onnxruntime, against PyTorch (fixtures/sge-op), symbolic batch and 
       };
       const variants: [string, ProbeOptions][] = [
         ['function', { ...base, mode: 'function' }],
+        ['function, static shape', { ...base, mode: 'function', declared: ['N', ...c.x.dims.slice(1)] }],
         ['inline', { ...base, mode: 'inline' }],
         ['inline, static shape', { ...base, mode: 'inline', known: c.x.dims }],
       ];
