@@ -171,12 +171,8 @@ function shapeValues(b: OpBuilder, io: SgeIo, facts: SgeFacts): ShapeValues {
       return { root, epsRoot: b.op('Mul', [root, b.float32('eps', [SGE_EPS])], 'eps_root') };
     }),
     meanAndVariance: once(() => {
-      if (g !== undefined) {
-        return {
-          zeros: b.float32('zeros', new Array<number>(g).fill(0), [g]),
-          ones: b.float32('ones', new Array<number>(g).fill(1), [g]),
-        };
-      }
+      // ConstantOfShape rather than [G] initializers: folded at load all the same, and the model does
+      // not carry 2·G constant elements a site beside the 2·G parameters (reports count initializers).
       const filled = (value: number, label: string): string =>
         b.op('ConstantOfShape', [groups()], label, {
           attributes: [makeAttribute('value', { tensor: makeTensor('', [1], Float32Array.of(value)) })],
