@@ -33,3 +33,12 @@ export async function runOrt(
     await session.release();
   }
 }
+
+/** The model onnxruntime runs after its graph optimizations (level 'all'), as saved by it to `path`. */
+export async function optimizedByOrt(model: Uint8Array, path: string): Promise<Uint8Array> {
+  ort ??= await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(model, { logSeverityLevel: 3, optimizedModelFilePath: path });
+  await session.release();
+  const { readFileSync } = await import('node:fs');
+  return new Uint8Array(readFileSync(path));
+}

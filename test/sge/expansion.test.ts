@@ -11,11 +11,10 @@ import { float16BitsToFloat32, roundToFloat16, toFloat16Bits } from '../../src/t
 import { compareArrays, describeComparison } from '../helpers/compare.js';
 import { loadSgeOpCase, SGE_OP_CASES } from '../helpers/tensors.js';
 import { sgeProbe, type ProbeOptions } from '../helpers/sge-probe.js';
-import { runOrt } from '../helpers/ort.js';
+import { optimizedByOrt, runOrt } from '../helpers/ort.js';
 import { randomFloats } from '../helpers/random.js';
 import { tempFolder } from '../io/tmp.js';
 import { decodeModel } from '../../src/codec/decode.js';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The issue's bar for onnxruntime (float32) against PyTorch and the float64 reference. */
@@ -223,9 +222,8 @@ describe('the function form in onnxruntime, static spatial dims', () => {
   const dir = tempFolder('sge-fold');
   /** The node op types onnxruntime runs, from its optimized model. */
   async function optimizedOps(o: ProbeOptions, tag: string): Promise<string[]> {
-    const path = join(dir, `${tag}.onnx`);
-    await runOrt(sgeProbe(o), {}, { optimizedModelFilePath: path }).catch(() => undefined);
-    return decodeModel(new Uint8Array(readFileSync(path))).graph.node.map((n) => n.op_type ?? '');
+    const optimized = await optimizedByOrt(sgeProbe(o), join(dir, `${tag}.onnx`));
+    return decodeModel(optimized).graph!.node.map((n) => n.op_type ?? '');
   }
   for (const opset of [13, 17]) {
     for (const elemType of [DataType.FLOAT, DataType.FLOAT16] as const) {
