@@ -30,7 +30,7 @@ async function ensureModel(): Promise<{ path: string; how: string }> {
   const path = join(OUT, 'resnet50.onnx');
   if (existsSync(path)) return { path, how: 'cached' };
   console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
-  const r = python([join(SCRIPTS, 'make_resnet50.py'), path], { stdio: 'inherit' });
+  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
   if (r.status === 0 && existsSync(path)) return { path, how: 'torchvision resnet50, torch.onnx opset 13' };
   console.log('torch export unavailable; building ResNet-50 with the API instead');
   const { buildResNet50 } = await import('./resnet50-api.js');

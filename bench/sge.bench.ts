@@ -1,243 +1,257 @@
-// Inference latency of injected networks: what an SGE site costs in onnxruntime-node (CPU, one intra-op
-// thread, batch 1), for our function and inline forms beside torch.onnx's export of the reference module.
+// SGE latency: what the inserted blocks cost in onnxruntime-node (CPU, one intra-op thread), for our
+// function (default) and inline forms, against the floor at the same sites, on three networks. Prints
+// one table of ratios and the latency targets of issue 11 (performance) with a verdict each.
 //
-//   npm run bench -- sge [--seconds S] [--mini-seconds S] [--profile] [--opt-level all|extended]
+//   npm run bench -- sge [--only r50,mini,mnv3] [--seconds S] [--sessions K] [--profile] [--compare-dist DIR]
 //
-// All variants of one network are timed in ONE process, round-robin (one run of each per round, the
-// starting variant rotating), so the noise of a shared machine lands on every variant alike; medians.
-// ResNet-50: torchvision's, seeded random weights, torch.onnx opset 13, dynamic batch (bench/out/,
-// git-ignored, shared with bench/io.bench.ts); the SGE-ResNet-50 and gate-only exports come from
-// scripts/make_resnet50_sge.py via Debian's /usr/bin/python3, which also writes the SGE parameters our
-// injection gets, so our output must equal torch's. Without torch there, ResNet-50 is skipped.
-// --profile: after timing, per-op-type kernel time of every variant (onnxruntime's profiler); SGE nodes
-// of our forms are listed apart ('sge Mul', ...).
+// - ResNet-50 (torchvision, seeded weights, torch.onnx opset 13, dynamic batch), batch 1, SGE(64) after
+//   */conv3/Conv (16 sites) with the parameters scripts/make_resnet50_sge.py also gives torch's export of
+//   the reference module, so our output is checked against torch's.
+// - The mini ResNet fixture, batch 2, SGE(8) after */conv3/Conv with the fixture's parameters, checked
+//   against the fixture's torch export.
+// - torchvision MobileNetV3-small (scripts/make_torchvision.py), batch 1, SGE(8) after every Conv except
+//   the squeeze-excitation fc convs (34 sites, maps 112x112 down to 7x7), seeded parameters.
+// The floor is x * mean(x) over space at the same sites (a ReduceMean and a Mul): the cheapest
+// data-dependent gate; like any gate there it takes onnxruntime out of its blocked NCHWc layout.
+//
+// Machines here are shared and noisy: all variants of a network run in ONE process, round-robin (each
+// round runs every session once, the start rotating), with K sessions per variant (a session's memory
+// placement alone moves its latency by a few per cent). Per round a variant's time is the mean of its
+// sessions; "paired" is the median over rounds of that time / plain's in the same round; "cpu" is the same
+// with the process's CPU time, steadier when other processes compete for the cores.
+// --compare-dist DIR adds our forms as built by another dist/ (e.g. an older release's) to the same run.
+// --profile: per-op-type kernel time of every variant (onnxruntime's profiler), site nodes apart.
+// The models are made once with Debian's /usr/bin/python3 (torch, torchvision) into bench/out/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import {
-  createPrng,
-  decodeModel,
-  encodeModel,
-  injectSge,
-  int64ToNumber,
-  loadModel,
-  makeInt64Tensor,
-  makeNode,
-  parseSgeParams,
-  type InjectOptions,
-  type ModelProto,
-} from 'sge-inject';
+import * as api from 'sge-inject';
+import type { InjectOptions, SgeParamsFile } from 'sge-inject';
 import { arg, FIXTURES, median, OUT, PYTHON, python, SCRIPTS } from './common.js';
 
-const R50_SECONDS = Number(arg('--seconds', process.env.BENCH_SGE_SECONDS ?? '80'));
-const MINI_SECONDS = Number(arg('--mini-seconds', '20'));
+const ONLY = arg('--only', 'r50,mini,mnv3').split(',');
+const SECONDS = arg('--seconds');
+const SESSIONS = Number(arg('--sessions', '2'));
 const PROFILE = process.argv.includes('--profile');
-// 'all' (default, what users get) includes the blocked NCHWc layout; 'extended' leaves it out, which shows
-// what the SGE arithmetic alone costs.
-const OPT_LEVEL = arg('--opt-level', 'all') as 'all' | 'extended';
+const COMPARE = arg('--compare-dist');
 
-interface Counts {
-  readonly graph: number;
-  readonly fn: number;
-}
+type Api = Pick<typeof api, 'decodeModel' | 'encodeModel' | 'injectSge'>;
+type Feeds = Record<string, ort.Tensor>;
 interface Variant {
-  readonly model: string;
   readonly variant: string;
   readonly bytes: Uint8Array;
-  readonly counts: Counts;
+  /** Nodes onnxruntime runs beyond the plain model's, per site. */
+  perSite?: number;
 }
 interface Timed extends Variant {
   readonly ms: number;
+  readonly paired: number;
+  readonly cpuPaired: number;
   readonly runs: number;
   readonly output: Float32Array;
-  readonly paired: number;
 }
-type Feeds = Record<string, ort.Tensor>;
+interface Network {
+  readonly name: string;
+  readonly description: string;
+  readonly plain: string;
+  readonly selection: Pick<InjectOptions, 'after' | 'exclude'>;
+  readonly groups: number;
+  readonly params?: SgeParamsFile;
+  readonly dims: number[];
+  readonly seconds: number;
+  readonly warmup: number;
+  readonly profileRuns: number;
+  /** Further variants read from files: [label, path]. */
+  readonly references?: readonly (readonly [string, string])[];
+  /** Labels of references our function form must reproduce. */
+  readonly checkAgainst?: readonly string[];
+}
+interface Result extends Network {
+  readonly sites: number;
+  readonly rows: Timed[];
+  readonly ok: boolean;
+}
+
+const before: Api | undefined = COMPARE
+  ? ((await import(pathToFileURL(join(resolve(COMPARE), 'index.js')).href)) as Api)
+  : undefined;
+
+const sessionOptions: ort.InferenceSession.SessionOptions = {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  graphOptimizationLevel: 'all',
+  logSeverityLevel: 3,
+};
 
 /** Seeded uniform(-1, 1) input, the same for every variant of a network. */
 function input(dims: number[], seed = 7): ort.Tensor {
-  const uniform = createPrng(seed).uniform;
+  const uniform = api.createPrng(seed).uniform;
   const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => uniform() * 2 - 1);
   return new ort.Tensor('float32', data, dims);
 }
 
-async function session(bytes: Uint8Array, extra: ort.InferenceSession.SessionOptions = {}) {
-  return ort.InferenceSession.create(bytes, {
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: OPT_LEVEL,
-    ...extra,
-  });
+/** How many nodes onnxruntime runs for `bytes` (from its optimized model). */
+async function runtimeNodes(bytes: Uint8Array): Promise<number> {
+  const path = join(OUT, `.sge-bench-${process.pid}.onnx`);
+  const s = await ort.InferenceSession.create(bytes, { ...sessionOptions, optimizedModelFilePath: path });
+  await s.release();
+  const n = api.decodeModel(new Uint8Array(readFileSync(path))).graph!.node.length;
+  rmSync(path, { force: true });
+  return n;
 }
 
-/** Graph nodes, and nodes inside model-local functions. */
-function nodeCounts(model: ModelProto): Counts {
-  const fn = model.functions.reduce((a, f) => a + f.node.length, 0);
-  return { graph: model.graph!.node.length, fn };
-}
-
-/** Our injection of `plainBytes`, in the given form; returns bytes and node counts. */
-function inject(plainBytes: Uint8Array, source: string, options: Omit<InjectOptions, 'after'>) {
-  const model = decodeModel(plainBytes, { source });
-  injectSge(model, { after: ['*/conv3/Conv'], ...options });
-  return { bytes: encodeModel(model), counts: nodeCounts(model) };
-}
-
-/**
- * The plain model with a do-nothing pair of Reshapes after every conv3 (flatten the spatial dims, then
- * back to X's shape). It computes nothing, yet onnxruntime must leave its blocked (NCHWc) layout at the
- * site and can no longer fuse the residual Add and Relu into conv3: the floor of ANY insertion there.
- */
-function layoutBreak(plainBytes: Uint8Array, source: string) {
-  const model = decodeModel(plainBytes, { source });
+/** x * mean(x) after each of `siteNames` (Conv nodes of the main graph): the floor. */
+function floorModel(bytes: Uint8Array, siteNames: readonly string[]): Uint8Array {
+  const model = api.decodeModel(bytes);
   const g = model.graph!;
-  const flat = '/bench/flat_shape';
-  g.initializer.push(makeInt64Tensor(flat, [3], [0, 0, -1]));
+  const opset = api.int64ToNumber(model.opset_import.find((o) => !o.domain)!.version);
+  const axesAsInput = opset >= 18;
+  if (axesAsInput) g.initializer.push(api.makeInt64Tensor('/bench/spatial_axes', [2], [2, 3]));
+  const sites = new Set(siteNames);
   for (let i = g.node.length - 1; i >= 0; i--) {
     const n = g.node[i]!;
-    if (!/\/conv3\/Conv$/.test(n.name ?? '')) continue;
+    if (!sites.has(n.name ?? '')) continue;
     const y = n.output[0]!;
     const x = `${y}/bench_x`;
     n.output[0] = x;
-    g.node.splice(
-      i + 1,
-      0,
-      makeNode({ op_type: 'Reshape', input: [x, flat], output: [`${x}/flat`], name: `${n.name}/bench/flat` }),
-      makeNode({ op_type: 'Shape', input: [x], output: [`${x}/shape`], name: `${n.name}/bench/shape` }),
-      makeNode({ op_type: 'Reshape', input: [`${x}/flat`, `${x}/shape`], output: [y], name: `${n.name}/bench/back` }),
-    );
+    const mean = api.makeNode({
+      op_type: 'ReduceMean',
+      name: `${n.name}/bench/mean`,
+      input: axesAsInput ? [x, '/bench/spatial_axes'] : [x],
+      output: [`${x}/mean`],
+      attribute: axesAsInput ? [] : [api.makeAttribute('axes', { ints: [2, 3] })],
+    });
+    const gate = api.makeNode({ op_type: 'Mul', name: `${n.name}/bench/gate`, input: [x, `${x}/mean`], output: [y] });
+    g.node.splice(i + 1, 0, mean, gate);
   }
-  return { bytes: encodeModel(model), counts: nodeCounts(model) };
+  return api.encodeModel(model);
 }
 
-function fileVariant(path: string) {
-  const bytes = new Uint8Array(readFileSync(path));
-  return { bytes, counts: nodeCounts(decodeModel(bytes, { source: path })) };
+/** Our injection, by this package or the compared build. */
+function ours(lib: Api, bytes: Uint8Array, options: InjectOptions): { bytes: Uint8Array; sites: string[] } {
+  const model = lib.decodeModel(bytes);
+  const report = lib.injectSge(model, options);
+  return { bytes: lib.encodeModel(model), sites: report.sites.map((s) => s.name) };
 }
 
-/**
- * Times every variant round-robin for about `seconds` after `warmup` runs each.
- * @returns per variant: median ms, run count, the median per-round ratio to variant 0 (`paired`), and
- *   the output of the last warm-up run (for the correctness checks).
- */
+/** Seeded parameters for every site (weight around 0, bias around 1), so the gate varies. */
+function seededParams(bytes: Uint8Array, n: Network): SgeParamsFile {
+  const sites = ours(api, bytes, { ...n.selection, groups: n.groups }).sites;
+  const u = api.createPrng(11).uniform;
+  const draw = (center: number) => Array.from({ length: n.groups }, () => center + (u() + u() + u() - 1.5) * 1.4);
+  const params = Object.fromEntries(sites.map((s) => [s, { weight: draw(0), bias: draw(1) }]));
+  return api.parseSgeParams(new TextEncoder().encode(JSON.stringify({ groups: n.groups, params })), 'seeded');
+}
+
+/** Every variant timed round-robin, `k` sessions each (created interleaved). */
 async function timeRoundRobin(
   variants: readonly Variant[],
   feeds: Feeds,
   seconds: number,
   warmup: number,
+  k: number,
 ): Promise<Timed[]> {
-  const sessions: ort.InferenceSession[] = [];
-  for (const v of variants) sessions.push(await session(v.bytes));
+  const sessions: { v: number; s: ort.InferenceSession }[] = [];
+  for (let i = 0; i < k; i++)
+    for (let v = 0; v < variants.length; v++)
+      sessions.push({ v, s: await ort.InferenceSession.create(variants[v]!.bytes, sessionOptions) });
   const outputs: Float32Array[] = [];
-  for (const s of sessions) {
+  for (const { v, s } of sessions) {
     let out: ort.InferenceSession.OnnxValueMapType | undefined;
     for (let i = 0; i < warmup; i++) out = await s.run(feeds);
-    outputs.push(out![s.outputNames[0]!]!.data as Float32Array);
+    outputs[v] = out![s.outputNames[0]!]!.data as Float32Array;
   }
-  const times: number[][] = variants.map(() => []);
+  const wall: number[][] = variants.map(() => []);
+  const cpu: number[][] = variants.map(() => []);
   const deadline = performance.now() + seconds * 1000;
   for (let round = 0; round < 5 || performance.now() < deadline; round++) {
+    const w = variants.map(() => 0);
+    const c = variants.map(() => 0);
     for (let j = 0; j < sessions.length; j++) {
-      const k = (round + j) % sessions.length;
+      const { v, s } = sessions[(round + j) % sessions.length]!;
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await sessions[k]!.run(feeds);
-      times[k]!.push(performance.now() - t0);
+      await s.run(feeds);
+      w[v]! += (performance.now() - t0) / k;
+      const d = process.cpuUsage(c0);
+      c[v]! += (d.user + d.system) / 1000 / k;
+    }
+    for (let v = 0; v < variants.length; v++) {
+      wall[v]!.push(w[v]!);
+      cpu[v]!.push(c[v]!);
     }
   }
-  for (const s of sessions) await s.release();
-  // Per-round ratio against variant 0 (plain) of the same round: slow spells of the machine cancel.
-  return variants.map((v, k) => ({
-    ...v,
-    ms: median(times[k]!),
-    runs: times[k]!.length,
-    output: outputs[k]!,
-    paired: median(times[k]!.map((t, r) => t / times[0]![r]!)),
+  for (const { s } of sessions) await s.release();
+  const paired = (xs: number[][], v: number) => median(xs[v]!.map((t, r) => t / xs[0]![r]!));
+  return variants.map((variant, v) => ({
+    ...variant,
+    ms: median(wall[v]!),
+    paired: paired(wall, v),
+    cpuPaired: paired(cpu, v),
+    runs: wall[v]!.length,
+    output: outputs[v]!,
   }));
 }
 
-function compare(a: Float32Array, b: Float32Array) {
+/** Our output against a reference by the tests' rule (Polygraphy's: rtol 1e-4 and atol 1e-5 both exceeded). */
+function check(label: string, ours: Float32Array, ref: Float32Array): boolean {
   let maxAbs = 0;
-  let maxRef = 0;
   let bad = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i]! - b[i]!);
+  for (let i = 0; i < ours.length; i++) {
+    const d = Math.abs(ours[i]! - ref[i]!);
     if (!(d <= maxAbs)) maxAbs = d; // NaN propagates
-    maxRef = Math.max(maxRef, Math.abs(b[i]!));
-    // Polygraphy's rule (fails only when both are exceeded), rtol 1e-4, atol 1e-5, as the tests judge.
-    if (!(d <= 1e-5 || d <= 1e-4 * Math.abs(b[i]!))) bad++;
+    if (!(d <= 1e-5 || d <= 1e-4 * Math.abs(ref[i]!))) bad++;
   }
-  return { maxAbs, maxRef, bad, n: a.length };
-}
-
-function table(title: string, rows: readonly Timed[]): void {
-  const plain = rows.find((r) => r.variant === 'plain');
-  const cells = rows.map((r) => [
-    r.model,
-    r.variant,
-    r.counts.fn ? `${r.counts.graph} (+${r.counts.fn} in fn)` : String(r.counts.graph),
-    r.ms.toFixed(2),
-    plain ? `${(r.ms / plain.ms).toFixed(3)}x` : '-',
-    `${r.paired.toFixed(3)}x`,
-    String(r.runs),
-  ]);
-  const head = ['model', 'variant', 'nodes', 'median ms', 'vs plain', 'paired', 'runs'];
-  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  console.log(`\n${title}`);
-  console.log(head.map((h, i) => h.padEnd(w[i]!)).join(' | '));
-  console.log(w.map((n) => '-'.repeat(n)).join('-|-'));
-  for (const c of cells) console.log(c.map((x, i) => (i >= 3 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' | '));
-}
-
-function reportCheck(label: string, ours: Float32Array, ref: Float32Array): boolean {
-  const c = compare(ours, ref);
   const verdict =
-    c.bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${c.bad} of ${c.n} elements beyond rtol 1e-4 / atol 1e-5`;
-  console.log(
-    `check ${label}: max abs diff ${c.maxAbs.toExponential(2)} (max |ref| ${c.maxRef.toFixed(3)}): ${verdict}`,
-  );
-  return c.bad === 0;
+    bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${bad} of ${ours.length} elements beyond tolerance`;
+  console.log(`check ${label}: max abs diff ${maxAbs.toExponential(2)}: ${verdict}`);
+  return bad === 0;
 }
 
-/** Per-op-type time of one run over `runs` runs, from onnxruntime's profiler (JSON trace). */
+/** Per-op-type kernel time of one run (onnxruntime's profiler; median per node, summed), ms. */
 let profiles = 0;
 async function profile(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<[string, number][] | undefined> {
   // onnxruntime appends a timestamp to the prefix and does not tell the file's name: look for it.
   const base = `.sge-profile-${process.pid}-${++profiles}`;
-  const s = await session(bytes, { enableProfiling: true, profileFilePrefix: join(OUT, base) });
+  const s = await ort.InferenceSession.create(bytes, {
+    ...sessionOptions,
+    enableProfiling: true,
+    profileFilePrefix: join(OUT, base),
+  });
   for (let i = 0; i < runs; i++) await s.run(feeds);
   s.endProfiling();
   await s.release();
   const name = readdirSync(OUT).find((f) => f.startsWith(`${base}_`) && f.endsWith('.json'));
   if (!name) return undefined;
-  const path = join(OUT, name);
-  const events = JSON.parse(readFileSync(path, 'utf8')) as {
+  const events = JSON.parse(readFileSync(join(OUT, name), 'utf8')) as {
     cat: string;
     name: string;
     dur: number;
     args?: { op_name?: string };
   }[];
-  rmSync(path, { force: true });
-  const byOp = new Map<string, number>();
+  rmSync(join(OUT, name), { force: true });
+  const perNode = new Map<string, { op: string; d: number[] }>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-    const op = e.args?.op_name ?? '?';
-    const sge = /\/sge/.test(e.name) || /SpatialGroupEnhance/.test(e.name);
-    const key = `${sge ? 'sge ' : ''}${op}`;
-    byOp.set(key, (byOp.get(key) ?? 0) + e.dur / 1000 / runs);
+    const entry = perNode.get(e.name) ?? { op: e.args?.op_name ?? '?', d: [] };
+    entry.d.push(e.dur);
+    perNode.set(e.name, entry);
+  }
+  const byOp = new Map<string, number>();
+  for (const [nodeName, { op, d }] of perNode) {
+    const key = `${/\/sge|_inlfunc_|\/bench\//.test(nodeName) ? 'site ' : ''}${op}`;
+    byOp.set(key, (byOp.get(key) ?? 0) + median(d) / 1000);
   }
   return [...byOp.entries()].sort((a, b) => b[1] - a[1]);
 }
 
 function printProfile(label: string, rows: [string, number][] | undefined): void {
-  if (!rows) {
-    console.log(`profile ${label}: no trace written`);
-    return;
-  }
+  if (!rows) return void console.log(`profile ${label}: no trace written`);
   const total = rows.reduce((a, [, v]) => a + v, 0);
-  console.log(`\nprofile ${label} (ms per run, kernel time; ${total.toFixed(2)} ms total)`);
-  for (const [k, v] of rows.slice(0, 14))
-    console.log(`  ${k.padEnd(28)} ${v.toFixed(3).padStart(8)}  ${((100 * v) / total).toFixed(1).padStart(5)}%`);
+  console.log(`\nprofile ${label} (ms per run, median kernel time per node, summed; ${total.toFixed(2)} ms)`);
+  for (const [k, v] of rows.slice(0, 16)) console.log(`  ${k.padEnd(24)} ${v.toFixed(3).padStart(8)}`);
 }
 
 function torchAvailable(): string | undefined {
@@ -248,125 +262,209 @@ function torchAvailable(): string | undefined {
 /** The plain ResNet-50 that bench/io.bench.ts caches, when it is torch's (opset 13, dynamic batch). */
 function plainResNet50(): string {
   const cached = join(OUT, 'resnet50.onnx');
-  const fits = (path: string): boolean => {
+  const fits = (path: string) => {
     if (!existsSync(path)) return false;
-    const m = decodeModel(new Uint8Array(readFileSync(path)), { source: path });
+    const m = api.decodeModel(new Uint8Array(readFileSync(path)), { source: path });
     const opset = m.opset_import.find((o) => !o.domain);
     const batch = m.graph?.input[0]?.type?.tensor_type?.shape?.dim?.[0];
-    return m.producer_name === 'pytorch' && !!opset && int64ToNumber(opset.version) === 13 && !!batch?.dim_param;
+    return m.producer_name === 'pytorch' && !!opset && api.int64ToNumber(opset.version) === 13 && !!batch?.dim_param;
   };
   if (fits(cached)) return cached;
   // Missing (make it, as bench/io.bench.ts would) or not torch's export (then a file of our own).
   const path = existsSync(cached) ? join(OUT, 'resnet50_torch_op13.onnx') : cached;
   if (fits(path)) return path;
   console.log(`exporting torchvision ResNet-50 to ${path} (once) ...`);
-  python([join(SCRIPTS, 'make_resnet50.py'), path], { stdio: 'inherit' });
+  python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
   if (!fits(path)) throw new Error(`could not export ResNet-50 to ${path}`);
   return path;
 }
 
-/** The torch-exported SGE and gate-only ResNet-50s and the params file, made once (remade when the script changes). */
-function torchVariants() {
-  const script = join(SCRIPTS, 'make_resnet50_sge.py');
-  const files = ['resnet50_sge_torch.onnx', 'resnet50_sge_params.json', 'resnet50_gate_only.onnx'].map((f) =>
-    join(OUT, f),
-  );
-  const stale = files.some((f) => !existsSync(f) || statSync(f).mtimeMs < statSync(script).mtimeMs);
+/** Files made once by scripts/`script` into bench/out/ (remade when the script changes). */
+function madeBy(script: string, files: readonly string[], args: readonly string[]): string[] {
+  const paths = files.map((f) => join(OUT, f));
+  const stale = paths.some((f) => !existsSync(f) || statSync(f).mtimeMs < statSync(join(SCRIPTS, script)).mtimeMs);
   if (stale) {
-    console.log('exporting SGE-ResNet-50 and the gate-only ResNet-50 with torch.onnx (once; cached in bench/out/) ...');
-    const r = python([script, OUT, '--opset', '13'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error('scripts/make_resnet50_sge.py failed');
+    console.log(`making ${files.join(', ')} with scripts/${script} (once; cached in bench/out/) ...`);
+    const r = python([join(SCRIPTS, script), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) throw new Error(`scripts/${script} failed`);
   }
-  return { sge: files[0]!, params: files[1]!, gate: files[2]! };
+  return paths;
 }
 
-async function resnet50(): Promise<boolean> {
-  const torchVersion = torchAvailable();
-  if (!torchVersion) {
+async function network(n: Network): Promise<Result> {
+  const plainBytes = new Uint8Array(readFileSync(n.plain));
+  const options: InjectOptions = { ...n.selection, groups: n.groups, params: n.params ?? seededParams(plainBytes, n) };
+  const fn = ours(api, plainBytes, options);
+  const variants: Variant[] = [
+    { variant: 'plain', bytes: plainBytes },
+    { variant: 'floor x*mean(x)', bytes: floorModel(plainBytes, fn.sites) },
+    { variant: 'ours, function', bytes: fn.bytes },
+    { variant: 'ours, inline', bytes: ours(api, plainBytes, { ...options, inline: true }).bytes },
+  ];
+  if (before) {
+    variants.push({ variant: 'before, function', bytes: ours(before, plainBytes, options).bytes });
+    variants.push({ variant: 'before, inline', bytes: ours(before, plainBytes, { ...options, inline: true }).bytes });
+  }
+  for (const [variant, path] of n.references ?? [])
+    variants.push({ variant, bytes: new Uint8Array(readFileSync(path)) });
+  const base = await runtimeNodes(plainBytes);
+  for (const v of variants) v.perSite = ((await runtimeNodes(v.bytes)) - base) / fn.sites.length;
+  const feeds = { input: input(n.dims) };
+  console.log(
+    `\n${n.name}: ${n.description}; ${fn.sites.length} sites; input [${n.dims.join(',')}];` +
+      ` ~${n.seconds} s round-robin, ${SESSIONS} sessions per variant`,
+  );
+  const rows = await timeRoundRobin(variants, feeds, n.seconds, n.warmup, SESSIONS);
+  let ok = check(`${n.name} function = inline`, rows[2]!.output, rows[3]!.output);
+  for (const r of rows.slice(4))
+    if (n.checkAgainst?.includes(r.variant))
+      ok = check(`${n.name} function vs ${r.variant}`, rows[2]!.output, r.output) && ok;
+  if (PROFILE)
+    for (const r of rows) printProfile(`${n.name} ${r.variant}`, await profile(r.bytes, feeds, n.profileRuns));
+  return { ...n, sites: fn.sites.length, rows, ok };
+}
+
+function printTable(results: readonly Result[]): void {
+  const head = [
+    'network',
+    'variant',
+    'nodes/site',
+    'median ms',
+    'paired',
+    '- floor',
+    'cpu paired',
+    'cpu - floor',
+    'rounds',
+  ];
+  const cells: string[][] = [];
+  for (const r of results) {
+    const floor = r.rows[1]!;
+    for (const row of r.rows)
+      cells.push([
+        r.name,
+        row.variant,
+        (row.perSite ?? 0).toFixed(1),
+        row.ms.toFixed(3),
+        row.paired.toFixed(3),
+        (row.paired - floor.paired).toFixed(3),
+        row.cpuPaired.toFixed(3),
+        (row.cpuPaired - floor.cpuPaired).toFixed(3),
+        String(row.runs),
+      ]);
+  }
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  console.log(
+    `\nSGE latency, onnxruntime-node CPU, 1 intra-op thread (paired: median per-round ratio to plain;` +
+      ' nodes/site: nodes onnxruntime runs beyond plain, per site)',
+  );
+  console.log(head.map((h, i) => h.padEnd(w[i]!)).join(' | '));
+  console.log(w.map((x) => '-'.repeat(x)).join('-|-'));
+  for (const c of cells) console.log(c.map((x, i) => (i >= 2 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' | '));
+}
+
+/** The targets of issue 11, judged on this run's wall-time paired ratios. */
+function printTargets(results: readonly Result[]): void {
+  const paired = (name: string, variant: string) =>
+    results.find((r) => r.name === name)?.rows.find((x) => x.variant === variant)?.paired;
+  const targets: [string, number, number][] = [];
+  const aboveFloor = (name: string) => {
+    const f = paired(name, 'ours, function');
+    const floor = paired(name, 'floor x*mean(x)');
+    return f === undefined || floor === undefined ? undefined : f - floor;
+  };
+  const r50 = aboveFloor('ResNet-50');
+  if (r50 !== undefined) targets.push(['ResNet-50 function - floor', r50, 0.02]);
+  const mini = aboveFloor('mini ResNet');
+  if (mini !== undefined) {
+    const gap = Math.abs(paired('mini ResNet', 'ours, function')! - paired('mini ResNet', 'ours, inline')!);
+    targets.push(['mini ResNet |function - inline|', gap, 0.02], ['mini ResNet function - floor', mini, 0.22]);
+  }
+  const mnv3 = aboveFloor('MobileNetV3-small');
+  if (mnv3 !== undefined) targets.push(['MobileNetV3-small function - floor', mnv3, 0.4]);
+  console.log('\ntargets (issue 11), wall-time paired ratios of this run:');
+  for (const [what, value, limit] of targets)
     console.log(
-      `ResNet-50: SKIPPED: ${PYTHON} has no torch/torchvision (Debian's python3-torch and python3-torchvision make the models)`,
+      `  ${what.padEnd(36)} ${value.toFixed(3).padStart(7)}  limit ${limit.toFixed(2)}  ${value <= limit ? 'met' : 'MISSED'}`,
     );
-    return true;
-  }
-  mkdirSync(OUT, { recursive: true });
-  const plainPath = plainResNet50();
-  const t = torchVariants();
-  const plain = await loadModel(plainPath);
-  const plainBytes = encodeModel(plain);
-  const params = parseSgeParams(new Uint8Array(readFileSync(t.params)), t.params);
-  const variants: Variant[] = [
-    { model: 'ResNet-50', variant: 'plain', bytes: plainBytes, counts: nodeCounts(plain) },
-    { model: 'ResNet-50', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 64, params }) },
-    {
-      model: 'ResNet-50',
-      variant: 'ours, inline',
-      ...inject(plainBytes, plainPath, { groups: 64, params, inline: true }),
-    },
-    { model: 'ResNet-50', variant: 'torch export', ...fileVariant(t.sge) },
-    { model: 'ResNet-50', variant: 'gate only x*mean(x)', ...fileVariant(t.gate) },
-    { model: 'ResNet-50', variant: 'reshape pair (no math)', ...layoutBreak(plainBytes, plainPath) },
-  ];
-  const feeds = { input: input([1, 3, 224, 224]) };
-  console.log(
-    `ResNet-50: ${plainPath} (torch ${torchVersion}, opset 13, dynamic batch), SGE(64) after */conv3/Conv (16 sites);` +
-      ` ~${R50_SECONDS} s round-robin after 3 warm-up runs each`,
-  );
-  const rows = await timeRoundRobin(variants, feeds, R50_SECONDS, 3);
-  table(`ResNet-50, batch 1, onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
-  const ok1 = reportCheck('ResNet-50 ours function vs torch export', rows[1]!.output, rows[3]!.output);
-  const ok2 = reportCheck('ResNet-50 ours inline   vs torch export', rows[2]!.output, rows[3]!.output);
-  if (PROFILE) {
-    for (const r of rows) printProfile(`ResNet-50 ${r.variant}`, await profile(r.bytes, feeds, 10));
-  }
-  return ok1 && ok2;
-}
-
-async function mini(): Promise<boolean> {
-  const plainPath = join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx');
-  const paramsPath = join(FIXTURES, 'mini_resnet_bottleneck_op13.sge-g8-params.json');
-  const plainBytes = new Uint8Array(readFileSync(plainPath));
-  const params = parseSgeParams(new Uint8Array(readFileSync(paramsPath)), paramsPath);
-  const variants: Variant[] = [
-    { model: 'mini ResNet', variant: 'plain', ...fileVariant(plainPath) },
-    { model: 'mini ResNet', variant: 'ours, function', ...inject(plainBytes, plainPath, { groups: 8, params }) },
-    {
-      model: 'mini ResNet',
-      variant: 'ours, inline',
-      ...inject(plainBytes, plainPath, { groups: 8, params, inline: true }),
-    },
-    {
-      model: 'mini ResNet',
-      variant: 'torch export',
-      ...fileVariant(join(FIXTURES, 'mini_resnet_bottleneck_sge_g8_op13.onnx')),
-    },
-    { model: 'mini ResNet', variant: 'reshape pair (no math)', ...layoutBreak(plainBytes, plainPath) },
-  ];
-  const feeds = { input: input([1, 3, 96, 96]) };
-  console.log(
-    `\nmini ResNet: fixtures/models/mini_resnet_bottleneck_op13.onnx, SGE(8) after */conv3/Conv with the fixture's params;` +
-      ` ~${MINI_SECONDS} s round-robin after 20 warm-up runs each`,
-  );
-  const rows = await timeRoundRobin(variants, feeds, MINI_SECONDS, 20);
-  table(`mini ResNet [1,3,96,96], onnxruntime-node CPU, 1 intra-op thread, graph optimization '${OPT_LEVEL}'`, rows);
-  const ok1 = reportCheck('mini ours function vs torch export', rows[1]!.output, rows[3]!.output);
-  const ok2 = reportCheck('mini ours inline   vs torch export', rows[2]!.output, rows[3]!.output);
-  if (PROFILE) {
-    for (const r of rows) printProfile(`mini ${r.variant}`, await profile(r.bytes, feeds, 200));
-  }
-  return ok1 && ok2;
 }
 
 mkdirSync(OUT, { recursive: true });
+const torchVersion = torchAvailable();
+const networks: Network[] = [];
+const noTorch = (what: string) => console.log(`${what}: SKIPPED: ${PYTHON} has no torch/torchvision`);
+if (ONLY.includes('r50')) {
+  if (!torchVersion) noTorch('ResNet-50');
+  else {
+    const plain = plainResNet50();
+    const [sge, params, gate] = madeBy(
+      'make_resnet50_sge.py',
+      ['resnet50_sge_torch.onnx', 'resnet50_sge_params.json', 'resnet50_gate_only.onnx'],
+      [OUT, '--opset', '13'],
+    );
+    networks.push({
+      name: 'ResNet-50',
+      description: `torchvision, torch ${torchVersion} opset 13, SGE(64) after */conv3/Conv`,
+      plain,
+      selection: { after: ['*/conv3/Conv'] },
+      groups: 64,
+      params: api.parseSgeParams(new Uint8Array(readFileSync(params!)), params),
+      dims: [1, 3, 224, 224],
+      seconds: Number(SECONDS ?? 80),
+      warmup: 3,
+      profileRuns: 10,
+      references: [
+        ['torch export', sge!],
+        ['torch gate-only x*mean(x)', gate!],
+      ],
+      checkAgainst: ['torch export'],
+    });
+  }
+}
+if (ONLY.includes('mini')) {
+  const params = join(FIXTURES, 'mini_resnet_bottleneck_op13.sge-g8-params.json');
+  networks.push({
+    name: 'mini ResNet',
+    description: 'fixtures/models/mini_resnet_bottleneck_op13.onnx, SGE(8) after */conv3/Conv, fixture params',
+    plain: join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx'),
+    selection: { after: ['*/conv3/Conv'] },
+    groups: 8,
+    params: api.parseSgeParams(new Uint8Array(readFileSync(params)), params),
+    dims: [2, 3, 96, 96],
+    seconds: Number(SECONDS ?? 30),
+    warmup: 20,
+    profileRuns: 200,
+    references: [['torch export', join(FIXTURES, 'mini_resnet_bottleneck_sge_g8_op13.onnx')]],
+    checkAgainst: ['torch export'],
+  });
+}
+if (ONLY.includes('mnv3')) {
+  if (!torchVersion) noTorch('MobileNetV3-small');
+  else {
+    const [plain] = madeBy(
+      'make_torchvision.py',
+      ['mobilenetv3_small.onnx'],
+      ['mobilenet_v3_small', join(OUT, 'mobilenetv3_small.onnx')],
+    );
+    networks.push({
+      name: 'MobileNetV3-small',
+      description: `torchvision, torch ${torchVersion} opset 13, SGE(8) after every Conv but the SE fc convs`,
+      plain: plain!,
+      selection: { after: ['*/Conv'], exclude: ['*/fc1/Conv', '*/fc2/Conv'] },
+      groups: 8,
+      dims: [1, 3, 224, 224],
+      seconds: Number(SECONDS ?? 40),
+      warmup: 10,
+      profileRuns: 50,
+    });
+  }
+}
 const t0 = performance.now();
-const okR50 = await resnet50();
-const okMini = await mini();
-console.log(
-  `\nmedian ms: median single-run latency; vs plain: ratio of medians; paired: median over rounds of the run's time` +
-    ` / plain's time in the same round. 'reshape pair (no math)' only forces onnxruntime out of its blocked` +
-    ` NCHWc layout at each site (and unfuses the residual Add + Relu from conv3): the floor of any insertion.` +
-    ` Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`,
-);
-if (!okR50 || !okMini) {
-  console.log("our injection does NOT reproduce torch's export (see the checks above)");
+const results: Result[] = [];
+for (const n of networks) results.push(await network(n));
+printTable(results);
+printTargets(results);
+console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+if (results.some((r) => !r.ok)) {
+  console.log('our injection does NOT compute what it should (see the checks above)');
   process.exit(1);
 }

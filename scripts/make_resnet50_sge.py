@@ -9,7 +9,7 @@ Writes into OUT_DIR:
   resnet50_gate_only.onnx    every bn3 output multiplied by its own spatial mean (x * mean(x)): the
                              cheapest conceivable per-block gate, a floor for any SGE form
 
-The backbone is built exactly as scripts/make_resnet50.py builds the plain model (seed 0, then the
+The backbone is built exactly as scripts/make_torchvision.py builds the plain model (seed 0, then the
 torchvision constructor), so its weights equal those of bench/out/resnet50.onnx; the SGE parameters are
 drawn afterwards from a separate generator.
 """
@@ -55,7 +55,7 @@ class GateOnly(nn.Module):
 
 
 def backbone() -> nn.Module:
-    torch.manual_seed(0)  # as scripts/make_resnet50.py
+    torch.manual_seed(0)  # as scripts/make_torchvision.py
     return torchvision.models.resnet50(weights=None).eval()
 
 
