@@ -9,4 +9,5 @@ export {
 } from './encode.js';
 export { ModelDecodeError, ModelEncodeError } from './errors.js';
 export { onnxRoot, ModelProtoType } from './schema.js';
+export { copyMessage } from './copy.js';
 export * from './types.js';

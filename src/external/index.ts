@@ -15,4 +15,4 @@ export {
   type ExternalFile,
   type ExternalDataReaderOptions,
 } from './reader.js';
-export { collectTensors, shallowCopyTensor, withSwappedTensors, type TensorSlot } from './tensors.js';
+export { collectTensors, withSwappedTensors, type TensorSlot } from './tensors.js';

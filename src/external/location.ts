@@ -4,6 +4,7 @@
  * model's folder with `..`, so those are never written. Runs in Node and browsers alike.
  */
 import { InputError } from '../errors.js';
+import { copyMessage } from '../codec/copy.js';
 import { DataLocation, type StringStringEntryProto, type TensorProto } from '../codec/types.js';
 
 /** A tensor's external data reference (`external_data` keys location/offset/length). */
@@ -85,9 +86,5 @@ export function replaceLocation(
   entries: readonly StringStringEntryProto[],
   location: string,
 ): StringStringEntryProto[] {
-  return entries.map((e) => (e.key === 'location' ? { ...copyEntry(e), value: location } : e));
-}
-
-function copyEntry(e: StringStringEntryProto): StringStringEntryProto {
-  return Object.create(Object.getPrototypeOf(e), Object.getOwnPropertyDescriptors(e)) as StringStringEntryProto;
+  return entries.map((e) => (e.key === 'location' ? copyMessage(e, { value: location }) : e));
 }

@@ -83,14 +83,6 @@ export function collectTensors(model: ModelProto): TensorSlot[] {
 }
 
 /**
- * A shallow copy of a tensor message that keeps its prototype (schema defaults) and every own
- * property, including the non-enumerable `$unknowns` that protobufjs adds.
- */
-export function shallowCopyTensor(t: TensorProto): TensorProto {
-  return Object.create(Object.getPrototypeOf(t), Object.getOwnPropertyDescriptors(t)) as TensorProto;
-}
-
-/**
  * Puts `replacement` into each slot, runs `fn`, then puts the originals back, even when `fn` throws.
  * `fn` must be synchronous so no other code can observe the swapped model.
  */

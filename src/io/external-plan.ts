@@ -7,7 +7,8 @@
 import { basename, extname, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import { DataLocation, type TensorProto } from '../codec/types.js';
-import { shallowCopyTensor, type TensorSlot } from '../external/tensors.js';
+import { copyMessage } from '../codec/copy.js';
+import type { TensorSlot } from '../external/tensors.js';
 import {
   externalRef,
   isExternal,
@@ -260,7 +261,7 @@ function layoutDataFile(
       const length = info.ref.length ?? files.get(info.src)!.size - info.ref.offset;
       const offset = place(length);
       pieces.push({ kind: 'range', file: info.src, offset: info.ref.offset, length });
-      const t = shallowCopyTensor(slot.tensor);
+      const t = copyMessage(slot.tensor);
       t.external_data = refEntries({ location, offset, length }, slot.tensor.external_data);
       swaps.push({ slot, replacement: t });
       merged.add(info);
@@ -271,7 +272,7 @@ function layoutDataFile(
     if (raw.length < threshold) continue;
     const offset = place(raw.length);
     pieces.push({ kind: 'bytes', data: raw });
-    const t = shallowCopyTensor(slot.tensor);
+    const t = copyMessage(slot.tensor);
     delete t.raw_data;
     t.data_location = DataLocation.EXTERNAL;
     t.external_data = refEntries({ location, offset, length: raw.length }, slot.tensor.external_data);
@@ -349,7 +350,7 @@ async function settleCopies(
       settled.set(key, loc);
     }
     if (loc === info.ref.location) continue;
-    const t = shallowCopyTensor(info.slot.tensor);
+    const t = copyMessage(info.slot.tensor);
     t.external_data = replaceLocation(info.slot.tensor.external_data ?? [], loc);
     swaps.push({ slot: info.slot, replacement: t });
     const note =

@@ -1,18 +1,14 @@
 /**
  * In-memory variants of a model for validation runs: extra graph outputs (to read intermediate
  * tensors) and SGE sites bypassed. Only the messages on the path to what changes are copied (shallow
- * copies keeping their prototype, so absent fields still read as defaults and encode as absent); the
+ * copies by copyMessage: absent fields still read as defaults, unknown fields are kept); the
  * caller's model, its tensors and its files are never touched.
  */
+import { copyMessage } from '../codec/copy.js';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../codec/types.js';
 import { makeNode, makeValueInfo } from '../graph/factory.js';
 import type { GraphStep } from '../graph/scopes.js';
 import type { InjectedSite } from '../sge/detect.js';
-
-/** A shallow copy of a decoded or built message: same prototype, same own fields. */
-function shallow<T extends object>(msg: T): T {
-  return Object.assign(Object.create(Object.getPrototypeOf(msg) as object) as T, msg);
-}
 
 /** A copy of `model` in which the graph at `steps` is a fresh shallow copy given to `edit`. */
 export function editGraphCopy(
@@ -20,22 +16,22 @@ export function editGraphCopy(
   steps: readonly GraphStep[],
   edit: (graph: GraphProto) => void,
 ): ModelProto {
-  const copy = shallow(model);
+  const copy = copyMessage(model);
   copy.graph = copyDown(model.graph!, steps, edit);
   return copy;
 }
 
 function copyDown(graph: GraphProto, steps: readonly GraphStep[], edit: (graph: GraphProto) => void): GraphProto {
-  const g = shallow(graph);
+  const g = copyMessage(graph);
   if (steps.length === 0) {
     edit(g);
     return g;
   }
   const [step, ...rest] = steps as [GraphStep, ...GraphStep[]];
   g.node = [...graph.node];
-  const node: NodeProto = shallow(graph.node[step.node]!);
+  const node: NodeProto = copyMessage(graph.node[step.node]!);
   node.attribute = [...node.attribute];
-  const attr: AttributeProto = shallow(node.attribute[step.attribute]!);
+  const attr: AttributeProto = copyMessage(node.attribute[step.attribute]!);
   if (step.index === undefined) attr.g = copyDown(attr.g!, rest, edit);
   else {
     attr.graphs = [...attr.graphs];

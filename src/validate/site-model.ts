@@ -6,6 +6,7 @@
  * drops the float32 → float16 → float32 Cast pair), so there the reference computed from the rounded
  * X we can read is off by the input rounding amplified by the normalization.
  */
+import { copyMessage } from '../codec/copy.js';
 import type { ModelProto, TensorProto } from '../codec/types.js';
 import { makeGraph, makeValueInfo } from '../graph/factory.js';
 import type { InjectedSite } from '../sge/detect.js';
@@ -44,8 +45,5 @@ export function isolateSite(
     output: [makeValueInfo(site.y, xDataType, [...xDims])],
   });
   // Same IR, opsets and functions as the rewritten model: the site must mean what it means there.
-  const copy = Object.assign(Object.create(Object.getPrototypeOf(rewritten) as object) as ModelProto, rewritten);
-  copy.graph = graph;
-  copy.training_info = [];
-  return copy;
+  return copyMessage(rewritten, { graph, training_info: [] });
 }

@@ -3,6 +3,7 @@
  * weight and the bias (the constants the block applies per group, fed in their place at the node
  * inputs that read them), the block's nodes and the initializers they read, and output Y.
  */
+import { copyMessage } from '../../codec/copy.js';
 import type { ModelProto, NodeProto, TensorProto } from '../../codec/types.js';
 import { makeGraph, makeValueInfo } from '../../graph/factory.js';
 import type { ModelIndex } from '../../graph/model-index.js';
@@ -40,7 +41,7 @@ export function cutBlock(model: ModelProto, index: ModelIndex, block: CandidateB
   const nodes = block.nodes.map((n) => {
     const at = feeds.get(n);
     if (!at) return n;
-    return copyOf(n, { input: n.input.map((s, i) => at.get(i) ?? s) });
+    return copyMessage(n, { input: n.input.map((s, i) => at.get(i) ?? s) });
   });
   // What the block reads and does not make: initializers, once each (after the parameters were swapped
   // for inputs, the parameter constants may be read no more).
@@ -66,11 +67,6 @@ export function cutBlock(model: ModelProto, index: ModelIndex, block: CandidateB
     output: [makeValueInfo(block.y, block.elemType)],
   });
   // Same IR and opsets as the model: the block must mean what it means there.
-  const copy = copyOf(model, { graph, training_info: [], functions: [] });
+  const copy = copyMessage(model, { graph, training_info: [], functions: [] });
   return { model: copy, x: block.x, weight, bias, y: block.y };
-}
-
-/** A copy of a decoded message with some fields replaced (absent fields keep their shared defaults). */
-function copyOf<T extends object>(message: T, fields: Partial<T>): T {
-  return Object.assign(Object.create(Object.getPrototypeOf(message) as object) as T, message, fields);
 }
