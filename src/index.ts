@@ -112,4 +112,3 @@ export {
 } from './external/reader.js';
 export { parseSgeParams, type SgeParamsFile, type SiteParams } from './sge/params.js';
 export { createPrng, type Prng } from './validate/prng.js';
-export { runCli } from './cli/main.js';

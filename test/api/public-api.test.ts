@@ -49,6 +49,27 @@ describe("the public entry point 'sge-inject'", () => {
     }
   });
 
+  it("does not load commander: the CLI is the separate entry 'sge-inject/cli'", () => {
+    // commander is CommonJS: whatever loaded it is in the CommonJS module cache.
+    const probe = (entry: string) =>
+      `await import('${entry}');const {createRequire}=await import('node:module');` +
+      'console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)))';
+    const cached = (entry: string) =>
+      (
+        JSON.parse(
+          execFileSync(process.execPath, ['--input-type=module', '-e', probe(entry)], {
+            cwd: new URL('../..', import.meta.url).pathname,
+            encoding: 'utf8',
+          }),
+        ) as string[]
+      ).filter((f) => /node_modules\/commander\//.test(f));
+    expect(cached('sge-inject')).toEqual([]);
+    // The probe sees commander when it is loaded: the CLI entry loads it.
+    expect(cached('sge-inject/cli').length).toBeGreaterThan(0);
+    expect(import.meta.resolve('sge-inject/cli')).toMatch(/\/dist\/cli\/index\.js$/);
+    expect('runCli' in api).toBe(false);
+  });
+
   it('decode → encode is byte for byte, including the IR 13 fixture', () => {
     for (const f of ['models/mini_resnet_bottleneck_op13.onnx', 'ir13/mini_resnet_ir13_future_fields.onnx']) {
       const bytes = new Uint8Array(readFileSync(FIXTURES + f));

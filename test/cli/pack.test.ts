@@ -56,6 +56,8 @@ describe('npm pack', () => {
       'dist/cli/main.js',
       'dist/ci/node/worker.js',
       'sge-inject.schema.json',
+      'dist/cli/index.js',
+      'dist/cli/index.d.ts',
     ])
       expect(packed).toContain(f);
     expect(packed.filter((f) => /^(src|test|fixtures|bench|\.ci)\//.test(f))).toEqual([]);
@@ -120,14 +122,28 @@ describe('npm pack', () => {
     expect(JSON.parse(stdout)).toEqual({ listed: 6, sites: 6, found: 6 });
   });
 
+  it("the CLI runs in-process from 'sge-inject/cli'", async () => {
+    const script = `
+      import { runCli } from '${pkg.name}/cli';
+      let out = '';
+      const status = await runCli(['--version'], { stdout: (t) => (out += t), stderr: () => {}, stderrIsTty: false });
+      console.log(JSON.stringify({ status, out: out.trim() }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env });
+    expect(JSON.parse(stdout)).toEqual({ status: 0, out: pkg.version });
+  });
+
   it("the package's types resolve for a TypeScript user", async () => {
     writeFileSync(
       join(project, 'use.ts'),
       `
       import { decodeModel, injectSge, type InjectReport, type ModelProto } from '${pkg.name}';
+      import { runCli, type CliIo } from '${pkg.name}/cli';
       const m: ModelProto = decodeModel(new Uint8Array(0));
       const r: InjectReport = injectSge(m, { after: ['conv'], groups: 8 });
       export const n: number = r.sites.length;
+      const io: CliIo = { stdout: () => {}, stderr: () => {}, stderrIsTty: false };
+      export const status: Promise<number> = runCli(['--help'], io);
     `,
     );
     writeFileSync(
