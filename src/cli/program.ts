@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { collect, parseList, parsePositiveInt } from '../shell/parse.js';
 import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 /** Options of the main (inject) command as commander parses them. */
 export interface InjectCliOptions {
@@ -141,7 +142,7 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .description(
       'Insert Spatial Group-wise Enhance (SGE) blocks after convolutions of an ONNX model, and validate them in onnxruntime.',
     )
-    .version(VERSION, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run sge-inject --help for usage)')
@@ -278,6 +279,3 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
 export function groupsOption(text: string | undefined): number | undefined {
   return text === undefined ? undefined : parsePositiveInt('--groups', text);
 }
-
-/** The package version, kept in sync with package.json by a test. */
-export const VERSION = '0.1.0';
