@@ -37,7 +37,52 @@ export type {
 } from './codec/types.js';
 export { DataType, AttributeType, DataLocation } from './codec/types.js';
 export { int64ToNumber } from './codec/int64.js';
-export * from './graph/index.js';
+export { graphScopes, subgraphsOf, mainGraph, type GraphScope, type GraphStep } from './graph/scopes.js';
+export { ModelIndex, type NodeRef, type TensorUse, type TensorSource } from './graph/model-index.js';
+export { NameAuthority } from './graph/names.js';
+export {
+  compilePattern,
+  findNodes,
+  selectableNames,
+  isDefaultDomain,
+  type NamePattern,
+  type NodeMatch,
+  type NodeQuery,
+} from './graph/select.js';
+export { insertAfter, spliceAfterOutput, type Insertion, type SpliceResult } from './graph/edit.js';
+export { renameTensor, type RenameResult } from './graph/rename.js';
+export { topologicalSort, GraphCycleError } from './graph/toposort.js';
+export { removeUnusedCreated, type CleanupResult } from './graph/cleanup.js';
+export {
+  canonicalDomain,
+  opsetVersion,
+  addOpsetImport,
+  removeOpsetImport,
+  findFunction,
+  addFunction,
+  irVersion,
+  raiseIrVersion,
+  restoreIrVersion,
+  ORIGINAL_IR_KEY,
+} from './graph/opset.js';
+export {
+  makeNode,
+  makeAttribute,
+  makeTensorShell,
+  makeTensor,
+  makeInt64Tensor,
+  makeTensorType,
+  makeValueInfo,
+  makeOpset,
+  makeGraph,
+  makeFunction,
+  makeModel,
+  type NodeInit,
+  type AttributeValue,
+  type Dim,
+} from './graph/factory.js';
+export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './graph/shapes.js';
+export { nearestNames } from './graph/suggest.js';
 export { InputError, UsageError, ValidationFailure } from './errors.js';
 export {
   loadModel,
@@ -67,7 +112,20 @@ export { findInjectedSites, type InjectedSite } from './sge/detect.js';
 export { referenceSge, SGE_EPS } from './sge/reference.js';
 export { buildSgeNodes, type SgeNodesOptions, type SgeNodes } from './sge/expansion.js';
 export { buildSgeFunction } from './sge/function.js';
-export * from './sge/conventions.js';
+export {
+  SGE_DOMAIN,
+  SGE_DOMAIN_VERSION,
+  SGE_OP,
+  SGE_OP_FLOAT16,
+  SGE_INLINE_MARKER,
+  SUPPORTED_ELEM_TYPES,
+  sgeOpFor,
+  isSgeOp,
+  sgeNodeName,
+  sgePrefix,
+  sgeWeightName,
+  sgeBiasName,
+} from './sge/conventions.js';
 export { MIN_OPSET, MAX_OPSET } from './builders/opsets.js';
 export {
   validateSge,

@@ -1,5 +1,8 @@
-/** The graph editing core: finding, inserting, renaming, ordering and cleaning up, across nested graphs. */
-export { graphScopes, subgraphsOf, mainGraph, ownArray, type GraphScope, type GraphStep } from './scopes.js';
+/**
+ * The graph editing core: finding, inserting, renaming, ordering and cleaning up, across nested graphs.
+ * This barrel lists the layer's public surface; helpers such as ownArray stay inside the layer.
+ */
+export { graphScopes, subgraphsOf, mainGraph, type GraphScope, type GraphStep } from './scopes.js';
 export { ModelIndex, type NodeRef, type TensorUse, type TensorSource } from './model-index.js';
 export { NameAuthority } from './names.js';
 export {
@@ -13,7 +16,7 @@ export {
 } from './select.js';
 export { insertAfter, spliceAfterOutput, type Insertion, type SpliceResult } from './edit.js';
 export { renameTensor, type RenameResult } from './rename.js';
-export { topologicalSort, nodeReads, outerReads, GraphCycleError } from './toposort.js';
+export { topologicalSort, GraphCycleError } from './toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './cleanup.js';
 export {
   canonicalDomain,
@@ -27,6 +30,21 @@ export {
   restoreIrVersion,
   ORIGINAL_IR_KEY,
 } from './opset.js';
-export * from './factory.js';
+export {
+  makeNode,
+  makeAttribute,
+  makeTensorShell,
+  makeTensor,
+  makeInt64Tensor,
+  makeTensorType,
+  makeValueInfo,
+  makeOpset,
+  makeGraph,
+  makeFunction,
+  makeModel,
+  type NodeInit,
+  type AttributeValue,
+  type Dim,
+} from './factory.js';
 export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './shapes.js';
 export { nearestNames } from './suggest.js';

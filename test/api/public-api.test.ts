@@ -70,6 +70,14 @@ describe("the public entry point 'sge-inject'", () => {
     expect('runCli' in api).toBe(false);
   });
 
+  it('exports an explicit list: helpers internal to a layer are not public', async () => {
+    for (const name of ['ownArray', 'nodeReads', 'outerReads']) expect(name in api, name).toBe(false);
+    // The validation layer's barrel lists the runtime-neutral core's names again: none may be missing.
+    const core = await import('../../src/validate/core.js');
+    const layer = await import('../../src/validate/index.js');
+    expect(Object.keys(core).filter((k) => !(k in layer))).toEqual([]);
+  });
+
   it('decode → encode is byte for byte, including the IR 13 fixture', () => {
     for (const f of ['models/mini_resnet_bottleneck_op13.onnx', 'ir13/mini_resnet_ir13_future_fields.onnx']) {
       const bytes = new Uint8Array(readFileSync(FIXTURES + f));
