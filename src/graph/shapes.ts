@@ -3,8 +3,7 @@
  * by a small forward inference over the operators convolutional networks are made of. Unknown ops give
  * unknown shapes, never wrong ones. Symbolic dimensions travel as their names.
  */
-import type { AttributeProto, GraphProto, NodeProto, TypeProto } from '../codec/types.js';
-import { int64ToNumber } from '../codec/int64.js';
+import type { AttributeProto, GraphProto, Int64, NodeProto, TypeProto } from '../codec/types.js';
 import { isDefaultDomain } from './select.js';
 import type { ModelIndex } from './model-index.js';
 
@@ -17,6 +16,22 @@ export interface TensorInfo {
   readonly shape?: readonly ShapeDim[];
 }
 
+/**
+ * An int64 from the model as a number, or undefined when it is not a safe integer (a crafted model may
+ * hold 2^62 anywhere): inference then says "unknown", never throws.
+ */
+function safeInt(v: Int64 | undefined | null): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'number' ? v : v.toNumber();
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A dimension read from the model: a size (non-negative safe integer) or unknown. */
+function dimOf(v: Int64 | undefined | null): number | undefined {
+  const n = safeInt(v);
+  return n !== undefined && n >= 0 ? n : undefined;
+}
+
 /** Reads the type of a ValueInfo. */
 export function tensorInfoOfType(type: TypeProto | undefined): TensorInfo | undefined {
   const tt = type?.tensor_type;
@@ -24,7 +39,7 @@ export function tensorInfoOfType(type: TypeProto | undefined): TensorInfo | unde
   const elemType = tt.elem_type || undefined;
   if (!tt.shape) return { elemType };
   const shape = tt.shape.dim.map((d): ShapeDim => {
-    if (Object.hasOwn(d, 'dim_value')) return int64ToNumber(d.dim_value);
+    if (Object.hasOwn(d, 'dim_value')) return dimOf(d.dim_value);
     if (d.dim_param) return d.dim_param;
     return undefined;
   });
@@ -36,11 +51,11 @@ function attr(node: NodeProto, name: string): AttributeProto | undefined {
 }
 function attrInts(node: NodeProto, name: string): number[] | undefined {
   const a = attr(node, name);
-  return a ? a.ints.map((v) => int64ToNumber(v)) : undefined;
+  return a ? a.ints.map((v) => safeInt(v) ?? Number.NaN) : undefined;
 }
 function attrInt(node: NodeProto, name: string, fallback: number): number {
   const a = attr(node, name);
-  return a && Object.hasOwn(a, 'i') ? int64ToNumber(a.i) : fallback;
+  return a && Object.hasOwn(a, 'i') ? (safeInt(a.i) ?? fallback) : fallback;
 }
 function attrString(node: NodeProto, name: string): string | undefined {
   const a = attr(node, name);
@@ -99,11 +114,14 @@ function windowOut(
   ceil: boolean,
 ): ShapeDim {
   if (typeof inp !== 'number') return undefined;
+  // Attributes out of their domain (a crafted or damaged model) give "unknown", never NaN or a negative size.
+  if (!(k >= 1 && stride >= 1 && dil >= 1 && Number.isSafeInteger(padSum))) return undefined;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(inp / stride);
   const eff = dil * (k - 1) + 1;
   const pads = autoPad === 'VALID' ? 0 : padSum;
   const v = (inp + pads - eff) / stride;
-  return (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
+  const out = (ceil ? Math.ceil(v) : Math.floor(v)) + 1;
+  return Number.isSafeInteger(out) && out >= 1 ? out : undefined;
 }
 
 function broadcast(a: readonly ShapeDim[], b: readonly ShapeDim[]): ShapeDim[] {
@@ -144,10 +162,11 @@ function inferNode(
     const kernel =
       attrInts(node, 'kernel_shape') ??
       (op === 'Conv' && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
-    if (!xs) return [{ elemType: x?.elemType }];
+    // X is [N, C, ...spatial]: anything shorter is not a valid input, and its output rank is unknown.
+    if (!xs || xs.length < 3) return [{ elemType: x?.elemType }];
     const rank = xs.length - 2;
     const channels = op === 'Conv' ? w?.[0] : xs[1];
-    if (!kernel || kernel.some((k) => Number.isNaN(k))) {
+    if (!kernel || kernel.length !== rank || kernel.some((k) => Number.isNaN(k))) {
       return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<ShapeDim>(rank).fill(undefined)] }];
     }
     const strides = attrInts(node, 'strides') ?? new Array<number>(rank).fill(1);
@@ -174,13 +193,14 @@ function inferNode(
     return [
       {
         elemType: x?.elemType,
-        shape: x?.shape ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined,
+        shape: x?.shape && x.shape.length >= 2 ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined,
       },
     ];
   }
   if (op === 'Flatten' && x?.shape) {
     let axis = attrInt(node, 'axis', 1);
     if (axis < 0) axis += x.shape.length;
+    if (axis < 0 || axis > x.shape.length) return [{ elemType: x.elemType }];
     const prod = (ds: readonly ShapeDim[]): ShapeDim =>
       ds.reduce<ShapeDim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
     return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
@@ -188,16 +208,17 @@ function inferNode(
   if (op === 'Gemm') {
     const a = x?.shape,
       b = inputs[1]?.shape;
-    const m = a ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
-    const n = b ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
+    const m = a?.length === 2 ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
+    const n = b?.length === 2 ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
     return [{ elemType: x?.elemType, shape: [m, n] }];
   }
   if (op === 'Concat') {
     const shapes = inputs.map((i) => i?.shape);
-    if (shapes.some((s) => !s)) return [{ elemType: x?.elemType }];
+    if (shapes.length === 0 || shapes.some((s) => !s)) return [{ elemType: x?.elemType }];
     const rank = shapes[0]!.length;
     let axis = attrInt(node, 'axis', 0);
     if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank || shapes.some((sh) => sh!.length !== rank)) return [{ elemType: x?.elemType }];
     const out = shapes[0]!.map((d, i) =>
       i === axis
         ? shapes.reduce<ShapeDim>(
@@ -210,7 +231,13 @@ function inferNode(
   }
   if (op === 'Reshape') {
     const target = constInts(node.input[1] ?? '');
-    if (!target || !x?.shape) return [{ elemType: x?.elemType }];
+    if (
+      !target ||
+      !x?.shape ||
+      target.some((d) => !Number.isSafeInteger(d) || d < -1) ||
+      target.filter((d) => d === -1).length > 1
+    )
+      return [{ elemType: x?.elemType }];
     const out: ShapeDim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
     return [{ elemType: x.elemType, shape: out }];
   }
@@ -228,7 +255,7 @@ export function inferShapes(
 ): Map<string, TensorInfo> {
   const infos = new Map<string, TensorInfo>(outer ?? []);
   for (const t of graph.initializer) {
-    if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map((d) => int64ToNumber(d)) });
+    if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map(dimOf) });
   }
   for (const v of [...graph.input, ...graph.value_info, ...graph.output]) {
     const info = v.name ? tensorInfoOfType(v.type) : undefined;
@@ -237,7 +264,7 @@ export function inferShapes(
   const constInts = (name: string): number[] | undefined => {
     const t = index.initializer(name);
     if (!t) return undefined;
-    if (t.int64_data.length) return t.int64_data.map((v) => int64ToNumber(v));
+    if (t.int64_data.length) return t.int64_data.map((v) => safeInt(v) ?? Number.NaN);
     if (t.raw_data && t.data_type === 7) {
       const dv = new DataView(t.raw_data.buffer, t.raw_data.byteOffset, t.raw_data.byteLength);
       return Array.from({ length: t.raw_data.byteLength / 8 }, (_, i) => Number(dv.getBigInt64(i * 8, true)));

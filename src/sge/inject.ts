@@ -14,15 +14,19 @@ import { GraphCycleError, topologicalSort } from '../graph/toposort.js';
 import type { ShapeDim } from '../graph/shapes.js';
 import { FLOAT16_MAX } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
-import { SUPPORTED_ELEM_TYPES } from './conventions.js';
-import { buildSite, installFunctionForm } from './site-form.js';
+import { buildSite, checkFunctionForm, installFunctionForm } from './site-form.js';
 import { describeCandidates, selectSites, type SiteCandidate, type SiteSelection } from './sites.js';
 import { stripSge } from './strip.js';
 import type { SgeParamsFile } from './params.js';
+import { sgeBiasName, sgeWeightName } from './conventions.js';
+import { checkIrVersion } from './ir.js';
+import { judgeSite } from './site-checks.js';
+import { checkBoolean, checkNumber, checkOptionsObject, checkParams, checkStringList } from './options.js';
+import { frozenPart } from '../graph/editable.js';
 
 /** Default number of groups (the paper's). */
 export const DEFAULT_GROUPS = 64;
-export { FUNCTION_MIN_IR } from './site-form.js';
+export { FUNCTION_MIN_IR } from './ir.js';
 
 /** Options of {@link injectSge}. */
 export interface InjectOptions extends SiteSelection {
@@ -68,12 +72,6 @@ export interface InjectReport {
   readonly warnings: string[];
 }
 
-function divisors(n: number): number[] {
-  const out: number[] = [];
-  for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
-  return out;
-}
-
 function checkGroups(groups: number): void {
   if (!Number.isInteger(groups) || groups < 1) {
     throw new UsageError(
@@ -114,6 +112,9 @@ const HINTS = {
   spatial: 'leave the site out with --exclude, or choose a layer with a larger feature map',
   existing: 'or leave it out with --exclude (`sge-inject list MODEL` shows where an SGE already is)',
   channels: 'add value_info for the conv output (e.g. onnx.shape_inference), or leave the site out with --exclude',
+  names:
+    'sites are named after their node (or its output when unnamed): give the nodes distinct names in the model, or leave one out with --exclude and the name of its output',
+  taken: 'rename that tensor or node in the model (or strip the SGE that made it first)',
 } as const;
 
 /**
@@ -122,11 +123,14 @@ const HINTS = {
  * @throws UsageError / InputError naming the site and the way out; the model is unchanged then.
  */
 export function injectSge(model: ModelProto, options: InjectOptions): InjectReport {
+  checkInjectArguments(model, options);
+  checkIrVersion(model);
   const opset = opsetVersion(model, '');
   if (opset === undefined) throw new InputError('the model imports no ai.onnx opset', 'is it a valid ONNX model?');
   checkOpset(opset);
   const groups = resolveGroups(options.groups, options.params);
   const mode = options.inline ? 'inline' : 'function';
+  if (mode === 'function') checkFunctionForm(model);
   const index = new ModelIndex(model);
   checkAcyclic(index);
   const candidates = describeCandidates(model, options.opTypes ?? ['Conv'], index);
@@ -140,46 +144,11 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
   };
   const warnings: string[] = [];
   for (const s of sites) {
-    if (s.existing && !options.force) {
-      problem(`site '${s.name}' already has an SGE (${s.existing.mode} form); pass --force to replace it`, 'existing');
-      continue;
-    }
-    if (s.channels === undefined) {
-      problem(
-        `site '${s.name}': channel count unknown (weight is not an initializer and no shape says it); add value_info or run shape inference on the model`,
-        'channels',
-      );
-      continue;
-    }
-    if (groups > s.channels)
-      problem(
-        `site '${s.name}' has ${s.channels} channels, fewer than groups ${groups} (valid: ${divisors(s.channels).join(', ')})`,
-        'groups',
-      );
-    else if (s.channels % groups !== 0)
-      problem(
-        `groups ${groups} does not divide the ${s.channels} channels of site '${s.name}' (valid: ${divisors(s.channels).join(', ')})`,
-        'groups',
-      );
-    if (s.elemType !== undefined && !SUPPORTED_ELEM_TYPES.has(s.elemType)) {
-      problem(
-        `site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`,
-        'elemType',
-      );
-    }
-    if (s.spatial && s.spatial.length === 0) problem(`site '${s.name}' has no spatial dims`, 'spatial');
-    if (s.spatial && s.spatial.length > 0 && s.spatial.every((d) => d === 1)) {
-      problem(
-        `site '${s.name}' has a 1×1 spatial map: SGE's std over one position is undefined (NaN); choose an earlier layer`,
-        'spatial',
-      );
-    } else if (s.spatial?.some((d) => typeof d !== 'number')) {
-      if (s.spatial.every((d) => typeof d !== 'number' || d === 1))
-        warnings.push(`site '${s.name}': spatial size is dynamic; a 1×1 map at run time gives NaN`);
-    } else if (!s.spatial) {
-      warnings.push(`site '${s.name}': spatial shape unknown; a 1×1 map at run time gives NaN`);
-    }
+    const judged = judgeSite(s, groups, Boolean(options.force));
+    for (const p of judged.problems) problem(p.text, p.kind);
+    warnings.push(...judged.warnings);
   }
+  for (const clash of nameClashes(model, sites, Boolean(options.force))) problem(clash.text, clash.kind);
   const params = resolveParams(sites, groups, options.params, warnings, (text) => problem(text, 'params'));
   if (problems.length > 0) {
     throw new InputError(
@@ -258,12 +227,74 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
   };
 }
 
+/** The arguments' types (for JavaScript callers), and a model the edit can change (not frozen). */
+function checkInjectArguments(model: ModelProto, options: InjectOptions): void {
+  const fn = 'injectSge';
+  if (typeof model !== 'object' || model === null || !Array.isArray(model.opset_import) || !model.graph)
+    throw new TypeError(`${fn}: model must be a ModelProto with a graph (from loadModel or decodeModel)`);
+  checkOptionsObject(fn, options, "{ after: ['*/conv3/Conv'], groups: 64 }");
+  checkStringList(fn, 'after', options.after, true, "['*/conv3/Conv']");
+  checkStringList(fn, 'exclude', options.exclude);
+  checkStringList(fn, 'opTypes', options.opTypes);
+  checkNumber(fn, 'groups', options.groups);
+  checkParams(fn, options.params);
+  checkBoolean(fn, 'inline', options.inline);
+  checkBoolean(fn, 'force', options.force);
+  const frozen = frozenPart(model);
+  if (frozen)
+    throw new TypeError(
+      `${fn}: ${frozen} is frozen (read-only), and injectSge edits the model in place; pass an editable copy, e.g. decodeModel(encodeModel(model))`,
+    );
+}
+
+/**
+ * Names the sites would create that are not free: two selected nodes giving one site name (their
+ * parameters would share names), or a parameter name the model already uses for something else.
+ */
+function nameClashes(
+  model: ModelProto,
+  sites: readonly SiteCandidate[],
+  force: boolean,
+): Array<{ text: string; kind: 'names' | 'taken' }> {
+  const out: Array<{ text: string; kind: 'names' | 'taken' }> = [];
+  const byName = new Map<string, SiteCandidate[]>();
+  for (const s of sites) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  for (const [name, same] of byName) {
+    if (same.length < 2) continue;
+    const outputs = same.map((s) => `'${s.node.output[0] ?? ''}'`).join(', ');
+    out.push({
+      kind: 'names',
+      text: `${same.length} selected ${same[0]!.opType} nodes share the name '${name}' (they write ${outputs}): each site is named after its node, so their SGE parameters would collide`,
+    });
+  }
+  const taken = new NameAuthority(model);
+  for (const [name, [s]] of byName) {
+    const freedByForce = force && s!.existing ? [s!.existing.weight, s!.existing.bias] : [];
+    for (const n of [sgeWeightName(name), sgeBiasName(name)]) {
+      if (taken.has(n) && !freedByForce.includes(n))
+        out.push({
+          kind: 'taken',
+          text: `site '${name}' needs the name '${n}' for its parameters, but the model already uses it`,
+        });
+    }
+  }
+  return out;
+}
+
 /**
  * A graph that cannot be ordered (a cycle, or two nodes producing one name) is an invalid model: say so
  * as bad input before any edit, rather than failing in the final sort as if it were our bug.
  */
 export function checkAcyclic(index: ModelIndex): void {
   for (const scope of index.scopes) {
+    // The sort sees no edge from a node to itself; after a splice such a node would read the block's output.
+    const selfReader = scope.graph.node.find((n) => n.input.some((i) => i && n.output.includes(i)));
+    if (selfReader) {
+      throw new InputError(
+        `node '${selfReader.name || selfReader.output[0] || selfReader.op_type}' of the ${scope.path === 'main' ? 'graph' : `subgraph ${scope.path}`} reads its own output '${selfReader.input.find((i) => i && selfReader.output.includes(i))}'`,
+        'the model is not valid ONNX (onnx.checker rejects it): re-export it',
+      );
+    }
     try {
       // Sorts a copy of the node list; the model itself is not reordered.
       topologicalSort({ ...scope.graph, node: [...scope.graph.node] });
@@ -277,11 +308,6 @@ export function checkAcyclic(index: ModelIndex): void {
       );
     }
   }
-}
-
-function elemName(t: number): string {
-  const entry = Object.entries(DataType).find(([, v]) => v === t);
-  return entry ? entry[0].toLowerCase() : `type ${t}`;
 }
 
 interface SiteParams {

@@ -1,9 +1,12 @@
 /** What `sge-inject list` shows: every candidate convolution and whether the options would pick it. */
 import type { ModelProto } from '../codec/types.js';
-import { compilePattern, selectableNames } from '../graph/select.js';
-import { describeCandidates } from './sites.js';
-import { DEFAULT_GROUPS } from './inject.js';
+import type { NodeProto } from '../codec/types.js';
+import { compilePattern, isDefaultDomain, selectableNames } from '../graph/select.js';
+import { describeCandidates, siteName } from './sites.js';
+import { DEFAULT_GROUPS, resolveGroups } from './inject.js';
 import { findExportedBlocks } from './fuse/find.js';
+import { judgeSite } from './site-checks.js';
+import { checkNumber, checkOptionsObject, checkStringList } from './options.js';
 
 /** Options of {@link listSites}. */
 export interface ListOptions {
@@ -34,6 +37,12 @@ export interface ListRow {
    * `near-miss` with the reasons it is not SGE.
    */
   readonly exported: { readonly status: 'candidate' | 'near-miss'; readonly reasons: string[] } | null;
+  /**
+   * Whether inject would accept it with these groups (an SGE already there aside: that is `sge`); when
+   * not, `blocker` says why in a few words ('1×1 map', 'G ∤ C', 'inside a function', …).
+   */
+  readonly injectable: boolean;
+  readonly blocker: string | null;
 }
 
 /** The listing: every node of the op types (default Conv), in model order. */
@@ -44,16 +53,31 @@ export interface ListReport {
 
 /** Lists the candidate sites of `model` (read-only). */
 export function listSites(model: ModelProto, options: ListOptions = {}): ListReport {
+  const fn = 'listSites';
+  if (typeof model !== 'object' || model === null || !model.graph)
+    throw new TypeError(`${fn}: model must be a ModelProto with a graph (from loadModel or decodeModel)`);
+  checkOptionsObject(fn, options, "{ after: ['*/conv3/Conv'], groups: 64 }");
+  checkStringList(fn, 'after', options.after);
+  checkStringList(fn, 'exclude', options.exclude);
+  checkStringList(fn, 'opTypes', options.opTypes);
+  checkNumber(fn, 'groups', options.groups);
   const groups = options.groups ?? DEFAULT_GROUPS;
+  resolveGroups(groups, undefined);
   const include = (options.after ?? []).map(compilePattern);
   const exclude = (options.exclude ?? []).map(compilePattern);
   const exported = new Map(findExportedBlocks(model).map((b) => [b.x, b] as const));
-  const rows = describeCandidates(model, options.opTypes ?? ['Conv']).map((c): ListRow => {
-    const block = exported.get(c.node.output[0] ?? '');
-    const names = selectableNames(c.node);
-    const picked =
+  const opTypes = options.opTypes ?? ['Conv'];
+  const picks = (node: NodeProto): boolean => {
+    const names = selectableNames(node);
+    return (
       (include.length === 0 || include.some((p) => names.some((n) => p.test(n)))) &&
-      !exclude.some((p) => names.some((n) => p.test(n)));
+      !exclude.some((p) => names.some((n) => p.test(n)))
+    );
+  };
+  const rows = describeCandidates(model, opTypes).map((c): ListRow => {
+    const block = exported.get(c.node.output[0] ?? '');
+    const picked = picks(c.node);
+    const blocker = judgeSite(c, groups, true).problems[0]?.short ?? null;
     return {
       name: c.name,
       opType: c.opType,
@@ -67,7 +91,30 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
       exported: block
         ? { status: block.reasons.length ? 'near-miss' : 'candidate', reasons: [...block.reasons] }
         : null,
+      injectable: blocker === null,
+      blocker,
     };
   });
+  // Convolutions inside model-local functions: shown, but SGE cannot go there (a function body is
+  // shared by every call and has no initializers for the parameters).
+  for (const f of model.functions) {
+    for (const node of f.node) {
+      if (!opTypes.includes(node.op_type ?? '') || !isDefaultDomain(node.domain)) continue;
+      rows.push({
+        name: siteName(node),
+        opType: node.op_type ?? '',
+        graph: `function ${f.domain ?? ''}.${f.name ?? ''}`,
+        output: node.output[0] ?? '',
+        channels: null,
+        spatial: null,
+        divisible: null,
+        selected: picks(node),
+        sge: null,
+        exported: null,
+        injectable: false,
+        blocker: 'inside a function',
+      });
+    }
+  }
   return { groups, rows };
 }

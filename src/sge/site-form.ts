@@ -9,16 +9,17 @@ import { DataType, type ModelProto, type NodeProto, type TensorProto } from '../
 import { InputError } from '../errors.js';
 import { makeNode, makeTensor } from '../graph/factory.js';
 import type { NameAuthority } from '../graph/names.js';
-import { addFunction, addOpsetImport, irVersion, raiseIrVersion } from '../graph/opset.js';
+import { addFunction, addOpsetImport, irVersion, opsetVersion, raiseIrVersion } from '../graph/opset.js';
 import type { ShapeDim } from '../graph/shapes.js';
 import { toFloat16Bits } from '../tensor/float16.js';
 import type { FloatElemType } from '../tensor/make.js';
 import { SGE_DOMAIN, SGE_DOMAIN_VERSION, sgeBiasName, sgeNodeName, sgeOpFor, sgeWeightName } from './conventions.js';
 import { buildSgeNodes } from './expansion.js';
 import { buildSgeFunction } from './function.js';
+import { FUNCTION_MIN_IR } from './ir.js';
+import { foreignSgeFunctions, functionId } from './recognize.js';
 
-/** Lowest IR version that has model-local functions. */
-export const FUNCTION_MIN_IR = 8;
+export { FUNCTION_MIN_IR } from './ir.js';
 
 /** What one site needs. */
 export interface SiteFormOptions {
@@ -88,6 +89,28 @@ export function buildSite(o: SiteFormOptions): SiteParts {
   return { nodes: built.nodes, initializers: [...initializers, ...built.initializers] };
 }
 
+/**
+ * The function form defines `com.sge-inject.SpatialGroupEnhance` and imports our domain at version 1. A
+ * model that already has a function of that name with another body, or imports the domain at another
+ * version, would make the new sites call what the user wrote: refuse before any change.
+ */
+export function checkFunctionForm(model: ModelProto): void {
+  const foreign = foreignSgeFunctions(model);
+  if (foreign.length > 0) {
+    throw new InputError(
+      `the model already defines the function ${foreign.map(functionId).join(' and ')}, with a body sge-inject did not write: new sites would call it`,
+      'rename that function (its domain or name) in the model, or pass --inline to write standard ops at each site instead',
+    );
+  }
+  const have = opsetVersion(model, SGE_DOMAIN);
+  if (have !== undefined && have !== SGE_DOMAIN_VERSION) {
+    throw new InputError(
+      `the model imports domain ${SGE_DOMAIN} at version ${have}; sge-inject's function is version ${SGE_DOMAIN_VERSION}`,
+      'remove or rename that opset import in the model, or pass --inline to write standard ops at each site instead',
+    );
+  }
+}
+
 /** What making the function form available changed. */
 export interface FunctionFormChanges {
   readonly functionsAdded: string[];
@@ -97,8 +120,9 @@ export interface FunctionFormChanges {
 }
 
 /**
- * Adds the SGE functions for the element types used, the `com.sge-inject` import, and raises the IR
- * version to {@link FUNCTION_MIN_IR} when lower (the original is kept in metadata for `strip`).
+ * Adds the SGE functions for the element types used (reusing ours when the model has them already), the
+ * `com.sge-inject` import, and raises the IR version to {@link FUNCTION_MIN_IR} when lower (the original is
+ * kept in metadata for `strip`). Call {@link checkFunctionForm} before changing the model.
  */
 export function installFunctionForm(
   model: ModelProto,
@@ -108,6 +132,8 @@ export function installFunctionForm(
   const functionsAdded: string[] = [];
   const opsetImportsAdded: string[] = [];
   const warnings: string[] = [];
+  // The caller has run checkFunctionForm before its first change; a foreign body here is our bug.
+  if (foreignSgeFunctions(model).length > 0) throw new Error('installFunctionForm: a foreign SGE function is present');
   for (const t of elemTypes)
     if (addFunction(model, buildSgeFunction(opset, t as FloatElemType)))
       functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);

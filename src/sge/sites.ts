@@ -2,8 +2,7 @@
  * Candidate sites: the convolutions of a model with what is known about each (channels, spatial
  * shape, element type, whether an SGE already follows), and the selection by patterns.
  */
-import type { ModelProto, NodeProto } from '../codec/types.js';
-import { int64ToNumber } from '../codec/int64.js';
+import type { Int64, ModelProto, NodeProto } from '../codec/types.js';
 import { ModelIndex } from '../graph/model-index.js';
 import type { GraphScope } from '../graph/scopes.js';
 import { compilePattern, findNodes, isDefaultDomain, selectableNames } from '../graph/select.js';
@@ -30,6 +29,12 @@ export interface SiteCandidate {
   readonly existing?: InjectedSite;
 }
 
+/** A count from the model, or undefined unless it is a positive safe integer (a crafted model may say 2^62 or -1). */
+function positiveInt(v: Int64 | undefined): number | undefined {
+  const n = v === undefined ? Number.NaN : typeof v === 'number' ? v : v.toNumber();
+  return Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+
 /** Site name of a node. */
 export function siteName(node: NodeProto): string {
   return node.name || node.output[0] || '';
@@ -54,8 +59,8 @@ export function describeCandidates(
       const info = shapes.get(produced) ?? shapes.get(output);
       let channels: number | undefined;
       const w = node.op_type === 'Conv' ? index.initializer(node.input[1] ?? '') : undefined;
-      if (w && w.dims.length >= 1) channels = int64ToNumber(w.dims[0]);
-      else if (typeof info?.shape?.[1] === 'number') channels = info.shape[1];
+      if (w && w.dims.length >= 1) channels = positiveInt(w.dims[0]);
+      else if (typeof info?.shape?.[1] === 'number') channels = positiveInt(info.shape[1]);
       const xInfo = shapes.get(node.input[0] ?? '');
       const elemType = info?.elemType ?? xInfo?.elemType;
       out.push({
@@ -104,6 +109,13 @@ export function selectSites(
   for (const p of include) {
     const anyNode = findNodes(model, { include: [p.source] });
     if (anyNode.length === 0) {
+      const inFunctions = model.functions.filter((f) => f.node.some((n) => selectableNames(n).some((x) => p.test(x))));
+      if (inFunctions.length > 0) {
+        throw new UsageError(
+          `pattern '${p.source}' matches only nodes inside the model-local function ${inFunctions.map((f) => `${f.domain ?? ''}.${f.name ?? ''}`).join(', ')}, where SGE cannot be inserted`,
+          'a function body is shared by every call of it: choose a node of the graph (`sge-inject list MODEL` marks the ones inside functions)',
+        );
+      }
       const names = findNodes(model).flatMap((m) => selectableNames(m.node));
       throw new UsageError(
         `pattern '${p.source}' matches no node name or output name`,
@@ -112,7 +124,12 @@ export function selectSites(
     }
     const ofType = anyNode.filter((m) => opTypes.includes(m.node.op_type ?? '') && isDefaultDomain(m.node.domain));
     if (ofType.length === 0) {
-      const types = [...new Set(anyNode.map((m) => m.node.op_type))].join(', ');
+      // A Conv of another domain (com.microsoft.Conv) is not the Conv SGE goes after: say its domain.
+      const types = [
+        ...new Set(
+          anyNode.map((m) => (isDefaultDomain(m.node.domain) ? m.node.op_type : `${m.node.domain}.${m.node.op_type}`)),
+        ),
+      ].join(', ');
       throw new UsageError(
         `pattern '${p.source}' matches only ${types} nodes, not ${opTypes.join('/')}`,
         `SGE goes after a convolution: point the pattern at Conv nodes, or widen --op-types`,

@@ -13,11 +13,23 @@ export function formatListReport(report: ListReport, patterns: boolean): string 
     r.channels === null ? '?' : String(r.channels),
     formatDims(r.spatial),
     r.divisible === null ? '?' : r.divisible ? 'yes' : 'no',
+    r.injectable ? 'yes' : `no: ${r.blocker}`,
     patterns ? (r.selected ? 'yes' : '') : '',
     r.sge ?? (r.exported ? (r.exported.status === 'candidate' ? 'candidate' : 'near miss') : ''),
     r.graph === 'main' ? '' : r.graph,
   ]);
-  return `${renderTable(['node', 'output', 'channels', 'spatial', `÷${report.groups}`, 'selected', 'sge', 'subgraph'], rows)}\n${listSummary(report, patterns)}\n${exportedLines(report)}`;
+  const header = [
+    'node',
+    'output',
+    'channels',
+    'spatial',
+    `÷${report.groups}`,
+    'injectable',
+    'selected',
+    'sge',
+    'subgraph',
+  ];
+  return `${renderTable(header, rows)}\n${listSummary(report, patterns)}\n${exportedLines(report)}`;
 }
 
 /** What `list` says about exported SGE blocks: how many `fuse` would take, and each near miss's reasons. */
@@ -33,8 +45,8 @@ function exportedLines(report: ListReport): string {
   return lines.map((l) => `${l}\n`).join('');
 }
 
-/** `23 convolutions, 6 selected; 23 divisible by 8`: the listing's count line. */
+/** `23 convolutions, 6 selected; 23 divisible by 8, 22 injectable`: the listing's count line. */
 export function listSummary(report: ListReport, patterns: boolean): string {
   const selected = report.rows.filter((r) => r.selected).length;
-  return `${report.rows.length} convolutions${patterns ? `, ${selected} selected` : ''}; ${report.rows.filter((r) => r.divisible).length} divisible by ${report.groups}`;
+  return `${report.rows.length} convolutions${patterns ? `, ${selected} selected` : ''}; ${report.rows.filter((r) => r.divisible).length} divisible by ${report.groups}, ${report.rows.filter((r) => r.injectable).length} injectable`;
 }

@@ -66,6 +66,15 @@ beforeAll(() => {
 });
 
 const siteName = (c: RefConv): string => c.name || c.output;
+/** What list's injectable column must say for a conv of these channels and spatial dims (onnx's shapes). */
+const expectedInjectable = (channels: number, spatial: number[], groups: number): string =>
+  groups > channels
+    ? 'no: G > C'
+    : channels % groups !== 0
+      ? 'no: G ∤ C'
+      : spatial.length > 0 && spatial.every((d) => d === 1)
+        ? 'no: 1×1 map'
+        : 'yes';
 
 /** Parses a table printed by the CLI into records keyed by header, using the dashes line for column bounds. */
 function parseTable(text: string): Record<string, string>[] {
@@ -141,6 +150,7 @@ describe('list', () => {
       'channels',
       'spatial',
       '÷64',
+      'injectable',
       'selected',
       'sge',
       'subgraph',
@@ -153,13 +163,20 @@ describe('list', () => {
           channels: String(ch),
           spatial: c.shape.slice(2).join('×'),
           '÷64': ch % 64 === 0 ? 'yes' : 'no',
+          injectable: expectedInjectable(ch, c.shape.slice(2) as number[], 64),
           selected: siteName(c).startsWith('conv4_') ? 'yes' : '',
           sge: '',
         });
       }
       const divisible = vggRef.filter((c) => (c.shape[1] as number) % 64 === 0).length;
+      const injectable = vggRef.filter(
+        (c) => expectedInjectable(c.shape[1] as number, c.shape.slice(2) as number[], 64) === 'yes',
+      ).length;
       expect(r.stdout).toMatch(
-        new RegExp(`^${vggRef.length} convolutions, 3 selected; ${divisible} divisible by 64$`, 'm'),
+        new RegExp(
+          `^${vggRef.length} convolutions, 3 selected; ${divisible} divisible by 64, ${injectable} injectable$`,
+          'm',
+        ),
       );
     }
   });

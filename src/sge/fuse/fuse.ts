@@ -15,7 +15,8 @@ import { topologicalSort } from '../../graph/toposort.js';
 import { sgeBiasName, sgeWeightName } from '../conventions.js';
 import { findInjectedSites } from '../detect.js';
 import { checkAcyclic, countModel } from '../inject.js';
-import { installFunctionForm } from '../site-form.js';
+import { checkFunctionForm, installFunctionForm } from '../site-form.js';
+import { checkIrVersion } from '../ir.js';
 import { blockParameters, type CandidateBlock, type ExportedBlock, findExportedBlocks, isCandidate } from './find.js';
 import { type FuseRuntime, type ProofResult, proveBlock } from './proof.js';
 import type { FusedSite, FuseReport, NearMiss } from './report.js';
@@ -45,7 +46,10 @@ export async function fuseSge(model: ModelProto, options: FuseOptions): Promise<
   const opset = opsetVersion(model, '');
   if (opset === undefined) throw new InputError('the model imports no ai.onnx opset', 'is it a valid ONNX model?');
   checkOpset(opset);
+  checkIrVersion(model);
   const mode = options.inline ? 'inline' : 'function';
+  // A function named like ours with another body would be what the fused sites call: refuse it first.
+  if (mode === 'function') checkFunctionForm(model);
   const index = new ModelIndex(model);
   checkAcyclic(index);
   const before = countModel(model);
