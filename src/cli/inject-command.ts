@@ -8,12 +8,22 @@ import { encodeModel } from '../codec/encode.js';
 import { injectSge } from '../sge/inject.js';
 import { parseSgeParams, type SgeParamsFile } from '../sge/params.js';
 import { groupsOption, type InjectCliOptions } from './program.js';
-import { checkOutputPath, defaultOutputPath } from './paths.js';
+import {
+  checkOutputNotInput,
+  checkOutputOutsideInputs,
+  checkOutputPath,
+  defaultOutputPath,
+  inputsFolderFiles,
+  modelDataFiles,
+  type CommandInput,
+} from './paths.js';
 import { formatInjectReport } from '../shell/inject.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 import { UsageError } from '../errors.js';
-import { validateAndReport } from './validate-command.js';
+import { givenValidationOptions, parseValidationOptions, validateAndReport } from './validate-command.js';
+import { modelOrigin } from '../io/provenance.js';
+import { dirname, resolve } from 'node:path';
 
 /** Runs the main command; returns the exit status. */
 export async function runInject(modelPath: string, options: InjectCliOptions, io: CliIo): Promise<number> {
@@ -25,13 +35,30 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   }
   if (options.output === '')
     throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');
+  const loose = givenValidationOptions(options);
+  if (loose.length && !options.validate)
+    throw new UsageError(
+      `${loose.join(', ')} ${loose.length === 1 ? 'applies' : 'apply'} only with --validate`,
+      'add --validate, or drop them',
+    );
   const groups = groupsOption(options.groups);
+  const validateOptions = options.validate ? await parseValidationOptions(options) : undefined;
   const output = options.output ?? defaultOutputPath(modelPath);
   // A missing model is the fault to name, not the missing folder its default output would go to.
   await stat(modelPath).catch((err: unknown) => {
     throw readError(err, modelPath);
   });
-  if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+  const write = !options.dryRun;
+  if (write) {
+    await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+    const inputs: CommandInput[] = [];
+    if (options.params) inputs.push({ path: options.params, what: 'the --params file' });
+    if (options.inputs !== undefined) {
+      await checkOutputOutsideInputs(output, options.inputs);
+      inputs.push(...(await inputsFolderFiles(options.inputs)));
+    }
+    await checkOutputNotInput(output, inputs);
+  }
   let params: SgeParamsFile | undefined;
   if (options.params) {
     let bytes: Uint8Array;
@@ -43,8 +70,15 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
     params = parseSgeParams(bytes, options.params);
   }
   const model = await loadModel(modelPath);
-  // The original, for validation, is re-decoded from an encoding of the untouched model (no disk re-read).
-  const original = options.validate ? decodeModel(encodeModel(model), { source: modelPath }) : undefined;
+  const baseDir = modelOrigin(model)?.baseDir ?? dirname(resolve(modelPath));
+  if (write) {
+    await checkOutputNotInput(output, modelDataFiles(model, modelPath));
+  }
+  // The original, for validation: a copy decoded from an encoding of the untouched model (no disk
+  // re-read), with the folder its external data locations are relative to.
+  const original = options.validate
+    ? { model: decodeModel(encodeModel(model), { source: modelPath }), dir: baseDir }
+    : undefined;
   const report = injectSge(model, {
     after: options.after,
     exclude: options.exclude,
@@ -69,6 +103,7 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
     return validateAndReport(original!, model, {
       json: Boolean(options.json),
       io,
+      options: validateOptions,
       extra: options.json ? { inject: report, output: options.dryRun ? null : output } : undefined,
       outputNote: options.dryRun ? undefined : output,
     });

@@ -3,7 +3,10 @@
  * into an exit status and a short message. Stack traces only with --debug.
  */
 import { CommanderError } from 'commander';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 import { describeError } from '../shell/error.js';
+import { distance } from '../graph/suggest.js';
 import { buildProgram } from './program.js';
 import { processIo, type CliIo } from './io.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VALIDATION } from './exit-codes.js';
@@ -26,6 +29,24 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
   const { kind, lines } = describeError(err, debug);
   for (const line of lines) io.stderr(`${line}\n`);
   return kind === 'input' ? EXIT_USAGE : kind === 'validation' ? EXIT_VALIDATION : EXIT_INTERNAL;
+}
+
+/**
+ * The first argument is a command or the model. A bare word that is no file and is close to a command
+ * name (`lsit`), or that is followed by a model file (`sge-inject fuse m.onnx` before fuse existed), is a
+ * misspelled or unknown command: say so, instead of commander's "too many arguments" or "no such model".
+ */
+function checkCommandWord(argv: readonly string[], commands: readonly string[]): void {
+  const word = argv[0];
+  if (word === undefined || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(word) || commands.includes(word) || existsSync(word))
+    return;
+  const near = commands.filter((c) => distance(word.toLowerCase(), c) <= 2);
+  const modelFollows = argv.slice(1).some((a) => !a.startsWith('-') && (/\.onnx$/i.test(a) || existsSync(a)));
+  if (near.length === 0 && !modelFollows) return;
+  throw new UsageError(
+    `unknown command '${word}'${near.length ? ` (did you mean ${near.map((c) => `'${c}'`).join(' or ')}?)` : ''}`,
+    `the commands are ${commands.join(', ')}; to inject, give the model first: sge-inject MODEL --after PATTERN`,
+  );
 }
 
 /**
@@ -69,6 +90,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     io,
   );
   try {
+    checkCommandWord(
+      argv,
+      program.commands.map((c) => c.name()),
+    );
     await program.parseAsync([...argv], { from: 'user' });
     return status;
   } catch (err) {

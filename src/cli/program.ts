@@ -8,8 +8,19 @@ import { collect, parseList, parsePositiveInt } from '../shell/parse.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
 
+/** How validation runs: options of `validate`, and of `--validate` on the commands that write a model. */
+export interface ValidationCliOptions {
+  inputs?: string;
+  shape?: string[];
+  dim?: string[];
+  runs?: string;
+  seed?: string;
+  rtol?: string;
+  atol?: string;
+}
+
 /** Options of the main (inject) command as commander parses them. */
-export interface InjectCliOptions {
+export interface InjectCliOptions extends ValidationCliOptions {
   after?: string[];
   exclude?: string[];
   groups?: string;
@@ -46,14 +57,7 @@ export interface StripCliOptions {
 }
 
 /** Options of `validate`. */
-export interface ValidateCliOptions {
-  inputs?: string;
-  shape?: string[];
-  dim?: string[];
-  runs?: string;
-  seed?: string;
-  rtol?: string;
-  atol?: string;
+export interface ValidateCliOptions extends ValidationCliOptions {
   json?: boolean;
   debug?: boolean;
 }
@@ -134,6 +138,10 @@ Examples:
 
 Exit status: 0 success, 1 a mismatch, a failed ci job or an onnxruntime failure, 2 bad usage, input or config, 70 internal error.`;
 
+const INPUTS_HELP = 'input tensors: input_0.pb … (ONNX test data) or NAME.npy files';
+const SHAPE_HELP = 'shape of an input, e.g. input=1x3x224x224; repeatable';
+const DIM_HELP = 'value of a symbolic dimension, e.g. batch=1; repeatable';
+
 /** Builds the program. `io` receives commander's own output (help, errors). */
 export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
   const program = new Command();
@@ -164,6 +172,14 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--force', 're-inject where an SGE already follows a chosen node')
     .option('--overwrite', 'allow the output to replace the input model (atomically)')
     .option('--debug', 'show stack traces')
+    // Validation's own options, as `validate` takes them (no defaults here: given without --validate is an error).
+    .option('--inputs <dir>', `with --validate: ${INPUTS_HELP}`)
+    .option('--shape <name=dims>', `with --validate: ${SHAPE_HELP}`, collect)
+    .option('--dim <name=value>', `with --validate: ${DIM_HELP}`, collect)
+    .option('--runs <n>', 'with --validate: timed runs per model (default 10)')
+    .option('--seed <s>', 'with --validate: seed of the random inputs (default 0)')
+    .option('--rtol <r>', 'with --validate: relative tolerance (default 1e-4 for float32)')
+    .option('--atol <a>', 'with --validate: absolute tolerance (default 1e-5 for float32)')
     .addHelpText('after', EXAMPLES)
     .action(async (model: string, options: InjectCliOptions) => {
       await handlers.inject(model, options);
@@ -223,9 +239,9 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     )
     .argument('<original>', 'the model before injection')
     .argument('<rewritten>', 'the model after injection')
-    .option('--inputs <dir>', 'input tensors: input_0.pb … (ONNX test data) or NAME.npy files')
-    .option('--shape <name=dims>', 'shape of an input, e.g. input=1x3x224x224; repeatable', collect)
-    .option('--dim <name=value>', 'value of a symbolic dimension, e.g. batch=1; repeatable', collect)
+    .option('--inputs <dir>', INPUTS_HELP)
+    .option('--shape <name=dims>', SHAPE_HELP, collect)
+    .option('--dim <name=value>', DIM_HELP, collect)
     .option('--runs <n>', 'timed runs per model (median reported)', '10')
     .option('--seed <s>', 'seed of the random inputs', '0')
     .option('--rtol <r>', 'relative tolerance (default 1e-4 for float32)')

@@ -4,7 +4,7 @@ import { saveModel } from '../io/save.js';
 import { stripSge } from '../sge/strip.js';
 import { InputError } from '../errors.js';
 import type { StripCliOptions } from './program.js';
-import { checkOutputPath, defaultOutputPath } from './paths.js';
+import { checkOutputNotInput, checkOutputPath, defaultOutputPath, modelDataFiles } from './paths.js';
 import { formatStripReport } from '../shell/strip.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -13,7 +13,10 @@ import { EXIT_OK } from './exit-codes.js';
 export async function runStrip(modelPath: string, options: StripCliOptions, io: CliIo): Promise<number> {
   const model = await loadModel(modelPath);
   const output = options.output || defaultOutputPath(modelPath, '.nosge.onnx');
-  if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+  if (!options.dryRun) {
+    await checkOutputPath(modelPath, output, Boolean(options.overwrite));
+    await checkOutputNotInput(output, modelDataFiles(model, modelPath));
+  }
   const report = stripSge(model);
   if (report.sites.length === 0) {
     throw new InputError(

@@ -1,7 +1,7 @@
 /** `sge-inject validate ORIGINAL REWRITTEN`, and the validation step of `--validate`. */
 import type { ModelProto } from '../codec/types.js';
 import { InputError, UsageError, ValidationFailure } from '../errors.js';
-import type { ValidateCliOptions } from './program.js';
+import type { ValidateCliOptions, ValidationCliOptions } from './program.js';
 import { parseInteger, parseNonNegative, parsePositiveInt } from '../shell/parse.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK, EXIT_VALIDATION } from './exit-codes.js';
@@ -64,20 +64,15 @@ export async function validateAndReport(
   return EXIT_OK;
 }
 
-/** Runs `validate`; returns the exit status. */
-export async function runValidate(
-  originalPath: string,
-  rewrittenPath: string,
-  options: ValidateCliOptions,
-  io: CliIo,
-): Promise<number> {
+/** The validation options as given on the command line, parsed (absent ones stay undefined). */
+export async function parseValidationOptions(options: ValidationCliOptions): Promise<ValidateOptions> {
   const { parseShapeOption, parseDimOption } = await import('../validate/inputs.js');
   // Absent options stay undefined: validateSge treats any shapes/dims object as given (it refuses them beside --inputs).
   const shapes = options.shape?.length ? Object.fromEntries(options.shape.map(parseShapeOption)) : undefined;
   const dims = options.dim?.length ? Object.fromEntries(options.dim.map(parseDimOption)) : undefined;
   const runs =
     options.runs === undefined ? undefined : options.runs === '0' ? 0 : parsePositiveInt('--runs', options.runs);
-  const validateOptions: ValidateOptions = {
+  return {
     inputsDir: options.inputs,
     shapes,
     dims,
@@ -86,5 +81,29 @@ export async function runValidate(
     rtol: options.rtol === undefined ? undefined : parseNonNegative('--rtol', options.rtol),
     atol: options.atol === undefined ? undefined : parseNonNegative('--atol', options.atol),
   };
+}
+
+/** The validation options given (by their flags), for commands that take them only with --validate. */
+export function givenValidationOptions(options: ValidationCliOptions): string[] {
+  const flags: Array<[keyof ValidationCliOptions, string]> = [
+    ['inputs', '--inputs'],
+    ['shape', '--shape'],
+    ['dim', '--dim'],
+    ['runs', '--runs'],
+    ['seed', '--seed'],
+    ['rtol', '--rtol'],
+    ['atol', '--atol'],
+  ];
+  return flags.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
+}
+
+/** Runs `validate`; returns the exit status. */
+export async function runValidate(
+  originalPath: string,
+  rewrittenPath: string,
+  options: ValidateCliOptions,
+  io: CliIo,
+): Promise<number> {
+  const validateOptions = await parseValidationOptions(options);
   return validateAndReport(originalPath, rewrittenPath, { json: Boolean(options.json), io, options: validateOptions });
 }

@@ -1,6 +1,7 @@
 /** Nearest names, for error messages when a pattern matches nothing. */
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance (insertions, deletions, substitutions). */
+export function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

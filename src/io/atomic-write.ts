@@ -8,6 +8,7 @@ import { constants, unlinkSync } from 'node:fs';
 import { chmod, copyFile, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { checkReplaceable } from './target.js';
 
 /** Buffers per writev call (Linux IOV_MAX is 1024). */
 const MAX_IOV = 1024;
@@ -181,9 +182,13 @@ export class PendingFile {
     await fh.close();
   }
 
-  /** Renames the temporary file over the target (atomic on POSIX file systems). */
+  /**
+   * Renames the temporary file over the target (atomic on POSIX file systems). A target that became
+   * a device, FIFO or folder since the caller checked is refused here, at the last moment.
+   */
   async commit(): Promise<void> {
     if (this.fh) await this.finish();
+    await checkReplaceable(this.target);
     await rename(this.tempPath, this.target);
     this.done = true;
     untrack(this.tempPath);

@@ -16,6 +16,7 @@ import { writeError } from './fs-errors.js';
 import { MAX_MODEL_FILE_BYTES } from './load.js';
 import { modelOrigin } from './provenance.js';
 import { collectTensors, withSwappedTensors } from '../external/tensors.js';
+import { checkReplaceable } from './target.js';
 
 /** Options of {@link saveModel}. */
 export interface SaveOptions {
@@ -85,6 +86,7 @@ async function checkOutput(target: string, given: string): Promise<void> {
   } catch (err) {
     if (err instanceof InputError) throw err; // a missing target is the usual case
   }
+  await checkReplaceable(target, given);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -167,6 +169,8 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   if (plan.dataFile && !dataFile)
     plan.notes.push(`no initializer reached the external data threshold: no data file written`);
 
+  // Every file this save replaces is checked before the first byte is written.
+  if (dataFile) await checkReplaceable(dataFile.path, dataFile.location);
   const pending: PendingFile[] = [];
   try {
     for (const c of plan.copies) {

@@ -13,8 +13,12 @@ export function parsePositiveInt(option: string, text: string): number {
     throw new UsageError(`${option} '${text}' is not valid: ${hint}`, `e.g. ${option} 64`);
   }
   const n = Number(t);
-  if (n < 1 || !Number.isSafeInteger(n))
-    throw new UsageError(`${option} '${text}' is not valid: it must be at least 1`, `e.g. ${option} 64`);
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(
+      `${option} '${text}' is not valid: it is too large (at most ${Number.MAX_SAFE_INTEGER})`,
+      `e.g. ${option} 64`,
+    );
+  if (n < 1) throw new UsageError(`${option} '${text}' is not valid: it must be at least 1`, `e.g. ${option} 64`);
   return n;
 }
 
@@ -30,7 +34,13 @@ export function parseNonNegative(option: string, text: string): number {
 export function parseInteger(option: string, text: string): number {
   if (!/^[+-]?\d+$/.test(text.trim()))
     throw new UsageError(`${option} '${text}' is not an integer`, `e.g. ${option} 0`);
-  return Number(text);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n))
+    throw new UsageError(
+      `${option} '${text}' is too large (at most ${Number.MAX_SAFE_INTEGER} either way)`,
+      `e.g. ${option} 0`,
+    );
+  return n;
 }
 
 /** Collector for repeatable options. */

@@ -8,6 +8,7 @@ export function formatStripReport(report: StripReport, outcome: string): string 
     `-${report.nodesRemoved} nodes, -${report.initializersRemoved} initializers`,
   ];
   if (report.irVersionRestored !== undefined) lines.push(`IR version restored to ${report.irVersionRestored}`);
+  for (const n of report.notes) lines.push(`note: ${n}`);
   lines.push(outcome);
   return `${lines.join('\n')}\n`;
 }

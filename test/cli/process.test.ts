@@ -124,10 +124,29 @@ describe('exit statuses of the real process', () => {
   });
 });
 
+/** Why nobody (65534) cannot run `node bin/sge-inject.js --version` here, or undefined when it can. */
+async function nobodyCannotRun(): Promise<string | undefined> {
+  const r = await spawnCli(['--version'], { uid: 65534, gid: 65534, cwd: '/' }).catch((err: Error) => ({
+    code: -1,
+    stdout: '',
+    stderr: err.message,
+  }));
+  if (r.code === 0 && r.stdout.trim() === version) return undefined;
+  return (r.stderr.split('\n').find((l) => /error|denied|EACCES|Cannot find/i.test(l)) ?? `exit ${r.code}`).trim();
+}
+
 describe('an output folder the user cannot write to', () => {
   const asRoot = process.getuid?.() === 0;
 
-  it('exit 2 naming the path, nothing written, input unchanged (as root: the child runs as nobody)', async () => {
+  it('exit 2 naming the path, nothing written, input unchanged (as root: the child runs as nobody)', async (ctx) => {
+    // nobody must reach node, the checkout and the temporary folder: not so in a clone inside a mode-700
+    // folder such as root's home. Then this one case cannot run: say so rather than fail.
+    const unreachable = asRoot ? await nobodyCannotRun() : undefined;
+    if (unreachable) {
+      const note = `skipped: the unprivileged user nobody cannot run the CLI from this checkout (${unreachable}); clone into a folder every user can enter to run it`;
+      console.warn(note);
+      ctx.skip(note);
+    }
     const dir = subFolder(root, 'ro');
     chmodSync(root, 0o755);
     chmodSync(dir, 0o755);
