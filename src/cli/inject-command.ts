@@ -1,12 +1,13 @@
 /** The main command: load, inject, save (atomically), report, and optionally validate. */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { loadModel } from '../io/load.js';
 import { saveModel } from '../io/save.js';
 import { readError } from '../io/fs-errors.js';
 import { decodeModel } from '../codec/decode.js';
 import { encodeModel } from '../codec/encode.js';
 import { injectSge } from '../sge/inject.js';
-import { parseSgeParams, type SgeParamsFile } from '../sge/params.js';
+import { parseSgeParams } from '../sge/params.js';
+import { readInputFile } from '../io/input-file.js';
 import { groupsOption, type InjectCliOptions } from './program.js';
 import {
   checkOutputNotInput,
@@ -53,27 +54,18 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
     await checkOutputPath(modelPath, output, Boolean(options.overwrite));
     const inputs: CommandInput[] = [];
     if (options.params) inputs.push({ path: options.params, what: 'the --params file' });
-    if (options.inputs !== undefined) {
-      await checkOutputOutsideInputs(output, options.inputs);
-      inputs.push(...(await inputsFolderFiles(options.inputs)));
-    }
+    if (options.inputs !== undefined) inputs.push(...(await inputsFolderFiles(options.inputs)));
     await checkOutputNotInput(output, inputs);
+    if (options.inputs !== undefined) await checkOutputOutsideInputs(output, options.inputs);
   }
-  let params: SgeParamsFile | undefined;
-  if (options.params) {
-    let bytes: Uint8Array;
-    try {
-      bytes = new Uint8Array(await readFile(options.params));
-    } catch (err) {
-      throw readError(err, options.params, 'params file');
-    }
-    params = parseSgeParams(bytes, options.params);
-  }
+  const params = options.params
+    ? parseSgeParams(await readInputFile(options.params, 'params file'), options.params)
+    : undefined;
   const model = await loadModel(modelPath);
   const baseDir = modelOrigin(model)?.baseDir ?? dirname(resolve(modelPath));
-  if (write) {
-    await checkOutputNotInput(output, modelDataFiles(model, modelPath));
-  }
+  // External data is checked (location, file, range) even in a dry run, before anything is written.
+  const dataFiles = await modelDataFiles(model, modelPath);
+  if (write) await checkOutputNotInput(output, dataFiles);
   // The original, for validation: a copy decoded from an encoding of the untouched model (no disk
   // re-read), with the folder its external data locations are relative to.
   const original = options.validate

@@ -3,8 +3,9 @@ import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import { nonRegularKind, notReplaceable } from '../io/target.js';
-import { referencedDataFiles } from '../io/data-files.js';
+import { checkReplaceable } from '../io/target.js';
+import { checkExternalRefs } from '../io/external-check.js';
+import { collectTensors } from '../external/tensors.js';
 import { modelOrigin } from '../io/provenance.js';
 import type { ModelProto } from '../codec/types.js';
 
@@ -86,8 +87,7 @@ export async function checkOutputPath(input: string, output: string, overwrite: 
   const out = await stat(output).catch(() => undefined);
   if (out?.isDirectory())
     throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');
-  const kind = out && nonRegularKind(out);
-  if (kind) throw notReplaceable(output, kind);
+  await checkReplaceable(output);
 }
 
 /** The files validation reads from an --inputs folder (its .pb and .npy files), as command inputs. */
@@ -113,11 +113,12 @@ export async function checkOutputOutsideInputs(output: string, inputsDir: string
   }
 }
 
-/** The external data files a loaded model reads, as command inputs. */
-export function modelDataFiles(model: ModelProto, modelPath: string): CommandInput[] {
+/**
+ * The external data files a loaded model reads, as command inputs, once every reference is checked (a
+ * safe location, a regular file holding the whole range): nothing has been read or written yet.
+ */
+export async function modelDataFiles(model: ModelProto, modelPath: string): Promise<CommandInput[]> {
   const baseDir = modelOrigin(model)?.baseDir ?? dirname(resolve(modelPath));
-  return referencedDataFiles(model, baseDir, modelPath).map((path) => ({
-    path,
-    what: 'an external data file of the model:',
-  }));
+  const files = await checkExternalRefs(collectTensors(model), baseDir, modelPath);
+  return [...files.keys()].map((path) => ({ path, what: 'an external data file of the model:' }));
 }

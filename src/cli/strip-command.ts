@@ -13,9 +13,10 @@ import { EXIT_OK } from './exit-codes.js';
 export async function runStrip(modelPath: string, options: StripCliOptions, io: CliIo): Promise<number> {
   const model = await loadModel(modelPath);
   const output = options.output || defaultOutputPath(modelPath, '.nosge.onnx');
+  const dataFiles = await modelDataFiles(model, modelPath);
   if (!options.dryRun) {
     await checkOutputPath(modelPath, output, Boolean(options.overwrite));
-    await checkOutputNotInput(output, modelDataFiles(model, modelPath));
+    await checkOutputNotInput(output, dataFiles);
   }
   const report = stripSge(model);
   if (report.sites.length === 0) {

@@ -38,7 +38,7 @@ export async function validateAndReport(
     if (err instanceof ValidationFailure && run.outputNote) {
       throw new ValidationFailure(`${err.message}\n  the rewritten model was kept: ${run.outputNote}`, { cause: err });
     }
-    // e.g. the original model does not run in onnxruntime: bad input (exit 2), but the output already exists.
+    // e.g. the --inputs files do not fit the model: bad input (exit 2), but the output already exists.
     if (err instanceof InputError && run.outputNote) {
       const Kind = err instanceof UsageError ? UsageError : InputError;
       throw new Kind(

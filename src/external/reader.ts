@@ -31,21 +31,15 @@ export interface ExternalDataSource {
 export interface ExternalDataReaderOptions {
   /** Names the model in messages (its file, or "the rewritten model"). */
   readonly source: string;
-  /**
-   * Read locations that are absolute or climb out with `..` as they are written instead of refusing
-   * them. Only the file layer sets it today: saving rewrites such references to copies beside the output.
-   */
-  readonly allowUnsafeLocations?: boolean;
 }
 
 /**
- * The location to open for `ref`: its canonical form, or (when allowed) the location as written.
- * @throws InputError for a location that is absolute or leaves the model's folder, unless allowed.
+ * The location to open for `ref`, in canonical form.
+ * @throws InputError for a location that is absolute or leaves the model's folder.
  */
-export function checkLocation(ref: ExternalRef, where: string, source: string, allowUnsafe = false): string {
+export function checkLocation(ref: ExternalRef, where: string, source: string): string {
   const safe = safeLocation(ref.location);
   if (safe !== undefined) return safe;
-  if (allowUnsafe) return ref.location;
   throw new InputError(
     `${source}: ${where} keeps its data at '${ref.location}', which is absolute or outside the model's folder`,
     'onnx and onnxruntime refuse such locations: put the data file beside the model and name it relatively',
@@ -91,9 +85,9 @@ export class ExternalDataReader {
    * @throws InputError for a damaged reference, an unsafe location, a missing file or a range past its end.
    */
   async read(tensor: TensorProto, where: string, impliedLength?: number): Promise<Uint8Array> {
-    const { source, allowUnsafeLocations } = this.#options;
+    const { source } = this.#options;
     const ref = externalRef(tensor, where, source);
-    const location = checkLocation(ref, where, source, allowUnsafeLocations);
+    const location = checkLocation(ref, where, source);
     const file = await this.#open(location, ref, where);
     const length = checkRange(ref, file.size, where, source, impliedLength);
     return file.read(ref.offset, length);

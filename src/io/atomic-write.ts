@@ -72,8 +72,14 @@ export function liveTempFiles(): string[] {
 
 /** The temporary name used for `target`: hidden, in the same folder, unique per process and call. */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // The target's name may be close to the file system's limit (255 bytes): the temporary name must not pass it.
+  let name = basename(target);
+  while (Buffer.byteLength(name) > MAX_TEMP_STEM_BYTES) name = name.slice(0, -1);
+  return join(dirname(target), `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
+
+/** Bytes of the target's name kept in a temporary name (NAME_MAX 255 minus the pid, random part and dots). */
+const MAX_TEMP_STEM_BYTES = 200;
 
 /** Gives the temporary file the permissions of the file it will replace, if there is one. */
 async function keepMode(temp: string, target: string): Promise<void> {

@@ -3,10 +3,11 @@
  * checked reader: each data file is opened once and only the referenced byte ranges are read.
  */
 import type { ModelProto } from '../codec/types.js';
-import { isExternal, externalRef } from '../external/location.js';
+import { isExternal } from '../external/location.js';
 import { ExternalDataReader } from '../external/reader.js';
 import { collectTensors } from '../external/tensors.js';
 import { folderSource } from './external-files.js';
+import { checkExternalRefs } from './external-check.js';
 
 /**
  * Replaces every external reference of `model` by the bytes it points to. Locations are resolved
@@ -15,10 +16,10 @@ import { folderSource } from './external-files.js';
  */
 export async function loadExternalData(model: ModelProto, baseDir: string, source: string): Promise<number> {
   const slots = collectTensors(model).filter((slot) => isExternal(slot.tensor));
-  // Every reference is parsed before any file is opened: a damaged one fails the load up front.
-  for (const slot of slots) externalRef(slot.tensor, slot.where, source);
-  // Absolute and `..` locations are read as written, as saveModel copies them beside its output.
-  const reader = new ExternalDataReader(folderSource(baseDir), { source, allowUnsafeLocations: true });
+  // Every reference is checked before any file is opened: a damaged or unsafe one fails the load up front,
+  // and a FIFO or device never blocks the read.
+  await checkExternalRefs(slots, baseDir, source);
+  const reader = new ExternalDataReader(folderSource(baseDir), { source });
   try {
     for (const slot of slots) {
       const t = slot.tensor;

@@ -1,7 +1,8 @@
 /**
  * Decides, for one save, what happens to external data: which referenced data files must be copied
  * beside the output (so every reference stays valid from the new folder), which locations must be
- * rewritten (never absolute, never through `..`), and which tensors go into a new data file.
+ * renumbered (a different file already has the name there), and which tensors go into a new data file.
+ * A location that is absolute or climbs out with `..` is refused (checkExternalRefs), never followed.
  * The plan is a list of tensor swaps applied only while encoding: the caller's model is not changed.
  */
 import { basename, extname, resolve } from 'node:path';
@@ -17,7 +18,7 @@ import {
   safeLocation,
   type ExternalRef,
 } from '../external/location.js';
-import { checkRange } from '../external/reader.js';
+import { checkExternalRefs, type CheckedDataFile } from './external-check.js';
 import { occupant, sameContent, sameFile, type FileId } from './occupant.js';
 
 /** How tensors are written to a new external data file. */
@@ -113,24 +114,16 @@ function numbered(name: string, n: number): string {
   return `${name.slice(0, name.length - ext.length)}.${n}${ext}`;
 }
 
-/** Picks `name`, or `stem.N.ext`, whichever is not yet claimed in the output folder by another file. */
-function freeName(name: string, outDir: string, claimed: Claims, src: string): string {
-  for (let n = 0; ; n++) {
-    const candidate = numbered(name, n);
-    const claim = claimed.get(resolve(outDir, candidate));
-    if (claim === undefined || isHeldBy(claim, src)) return candidate;
-  }
-}
-
 /**
  * Works out the plan: where each referenced data file goes, that every one exists and holds its
  * tensors' bytes, the new data file's layout, and which files must be copied. Reads file metadata
  * (and compares contents where a copy may already exist); writes nothing.
  */
 export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> {
+  const checked = await checkExternalRefs(ctx.slots, ctx.baseDir, ctx.source);
   const claimed: Claims = new Map([[ctx.target, { kind: 'model' }]]);
   const refs = assignLocations(ctx, claimed);
-  const files = await checkDataFiles(refs, ctx);
+  const files = checkDataFiles(refs, checked, ctx);
   const layout = ctx.external ? layoutDataFile(ctx, ctx.external, refs, files) : undefined;
   if (layout) claimed.set(layout.dataFile.path, { kind: 'new data file' });
   const settled = await settleCopies(ctx, refs, layout?.merged ?? new Set(), files, claimed);
@@ -143,55 +136,35 @@ export async function planExternalData(ctx: PlanContext): Promise<ExternalPlan> 
 }
 
 /**
- * Every external reference with the location it gets in the output. A writable location is kept
- * exactly as written (lossless); unsafe ones (absolute, `..`) become a file name beside the output,
- * away from the names the others claim.
+ * Every external reference with the location it gets in the output: the location as written
+ * (lossless), which checkExternalRefs has found safe.
  */
 function assignLocations(ctx: PlanContext, claimed: Claims): RefInfo[] {
   const refs: RefInfo[] = [];
   for (const slot of ctx.slots) {
     if (!isExternal(slot.tensor)) continue;
     const ref = externalRef(slot.tensor, slot.where, ctx.source);
-    const src = resolve(ctx.baseDir, ref.location);
-    const safe = safeLocation(ref.location);
-    const info: RefInfo = {
-      slot,
-      ref,
-      src,
-      outLoc: safe ? ref.location : '',
-      dest: safe ? resolve(ctx.outDir, safe) : '',
-    };
-    if (safe && !claimed.has(info.dest)) claimed.set(info.dest, { kind: 'data', src });
+    const safe = safeLocation(ref.location)!;
+    const src = resolve(ctx.baseDir, safe);
+    const info: RefInfo = { slot, ref, src, outLoc: ref.location, dest: resolve(ctx.outDir, safe) };
+    if (!claimed.has(info.dest)) claimed.set(info.dest, { kind: 'data', src });
     refs.push(info);
-  }
-  for (const info of refs) {
-    if (info.outLoc) continue;
-    info.outLoc = freeName(basename(info.src), ctx.outDir, claimed, info.src);
-    info.dest = resolve(ctx.outDir, info.outLoc);
-    claimed.set(info.dest, { kind: 'data', src: info.src });
   }
   return refs;
 }
 
 /**
- * The identity and size of every referenced data file, after checking each exists, holds the byte
- * ranges its tensors name, and is not the file the model is to be saved as.
+ * The identity and size of every referenced data file (checkExternalRefs has found each a regular file
+ * holding its tensors' bytes), after checking none is the file the model is to be saved as.
  */
-async function checkDataFiles(refs: readonly RefInfo[], ctx: PlanContext): Promise<Map<string, FileId>> {
+function checkDataFiles(
+  refs: readonly RefInfo[],
+  checked: ReadonlyMap<string, CheckedDataFile>,
+  ctx: PlanContext,
+): Map<string, FileId> {
   const { source, target } = ctx;
   const ids = new Map<string, FileId>();
-  for (const info of refs) {
-    if (ids.has(info.src)) continue;
-    const id = await occupant(info.src);
-    if (typeof id !== 'object') {
-      throw new InputError(
-        `${source}: ${info.slot.where} keeps its data in '${info.ref.location}', but ${info.src} is missing`,
-        'keep external data files beside the model at the locations it names (or pass baseDir: the folder they are relative to)',
-      );
-    }
-    ids.set(info.src, id);
-  }
-  for (const info of refs) checkRange(info.ref, ids.get(info.src)!.size, info.slot.where, source);
+  for (const [path, { stats }] of checked) ids.set(path, { dev: stats.dev, ino: stats.ino, size: stats.size });
   for (const info of refs) {
     if (info.src === target) {
       throw new InputError(
@@ -353,10 +326,7 @@ async function settleCopies(
     const t = copyMessage(info.slot.tensor);
     t.external_data = replaceLocation(info.slot.tensor.external_data ?? [], loc);
     swaps.push({ slot: info.slot, replacement: t });
-    const note =
-      loc === info.outLoc
-        ? `external data location '${info.ref.location}' (absolute or outside the model's folder) is written as '${loc}', beside the output`
-        : `external data '${info.ref.location}' is written as '${loc}': ${info.dest} is a different file, left as it is`;
+    const note = `external data '${info.ref.location}' is written as '${loc}': ${info.dest} is a different file, left as it is`;
     if (!notes.includes(note)) notes.push(note);
   }
   for (const c of copies.values()) notes.push(`copied external data ${c.from} to ${c.to}`);

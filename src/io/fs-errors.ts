@@ -35,6 +35,8 @@ export function readError(err: unknown, path: string, what = 'model file'): unkn
       });
     case 'ELOOP':
       return new InputError(`${path}: too many levels of symbolic links`, 'check the link', { cause: err });
+    case 'ENAMETOOLONG':
+      return new InputError(`${path}: the name is too long for the file system`, 'check the path', { cause: err });
     case 'EIO':
       return new InputError(
         `${path}: input/output error while reading the ${what}`,
@@ -101,6 +103,12 @@ export function writeError(err: unknown, folder: string, target: string): unknow
       return new InputError(`cannot write ${target}: it is a folder`, 'give a file path for the output', {
         cause: err,
       });
+    case 'ENAMETOOLONG':
+      return new InputError(
+        `cannot write ${target}: the name is too long for the file system (255 bytes at most per name)`,
+        'choose a shorter output name',
+        { cause: err },
+      );
     default:
       return err;
   }

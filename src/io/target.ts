@@ -1,10 +1,11 @@
 /**
  * What an output path may be replaced over. Atomic writes end in a rename, and a rename replaces
  * whatever has that name: a character device (`-o /dev/null` as root would destroy the system's
- * /dev/null), a FIFO another program reads, a socket. Only a regular file (or nothing) is replaced.
+ * /dev/null), a FIFO another program reads, a socket, a symbolic link. Only a regular file (or nothing)
+ * is replaced.
  */
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat, readlink } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 
 /** 'a character device', 'a FIFO', … for anything that is not a regular file; undefined for one. */
@@ -27,16 +28,24 @@ export function notReplaceable(given: string, kind: string): InputError {
 }
 
 /**
- * Checks that `path` is free or a regular file (symbolic links followed: a link to /dev/null is
- * /dev/null). `given` names it in the message.
+ * Checks that `path` is free or a regular file. A symbolic link is refused too, whatever it points to:
+ * the rename would replace the link itself (as root, `-o /dev/stdout` would replace the system's link to
+ * /proc/self/fd/1 by a file). `given` names it in the message.
  * @throws InputError otherwise
  */
 export async function checkReplaceable(path: string, given = path): Promise<void> {
   let st: Stats;
   try {
-    st = await stat(path);
+    st = await lstat(path);
   } catch {
     return; // nothing there (or nothing we can see): the write itself reports what goes wrong
+  }
+  if (st.isSymbolicLink()) {
+    const to = await readlink(path).catch(() => '?');
+    throw new InputError(
+      `the output ${given} exists and is a symbolic link (to ${to}), not a regular file`,
+      `writing replaces files atomically, which would replace the link itself: give the path it points to, or another output path (-o)`,
+    );
   }
   const kind = nonRegularKind(st);
   if (kind) throw notReplaceable(given, kind);

@@ -148,7 +148,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     for (const p of judged.problems) problem(p.text, p.kind);
     warnings.push(...judged.warnings);
   }
-  for (const clash of nameClashes(model, sites, Boolean(options.force))) problem(clash.text, clash.kind);
+  for (const clash of nameClashes(model, sites)) problem(clash.text, clash.kind);
   const params = resolveParams(sites, groups, options.params, warnings, (text) => problem(text, 'params'));
   if (problems.length > 0) {
     throw new InputError(
@@ -254,7 +254,6 @@ function checkInjectArguments(model: ModelProto, options: InjectOptions): void {
 function nameClashes(
   model: ModelProto,
   sites: readonly SiteCandidate[],
-  force: boolean,
 ): Array<{ text: string; kind: 'names' | 'taken' }> {
   const out: Array<{ text: string; kind: 'names' | 'taken' }> = [];
   const byName = new Map<string, SiteCandidate[]>();
@@ -269,9 +268,10 @@ function nameClashes(
   }
   const taken = new NameAuthority(model);
   for (const [name, [s]] of byName) {
-    const freedByForce = force && s!.existing ? [s!.existing.weight, s!.existing.bias] : [];
+    // A site with an SGE already is refused without --force, and --force frees that SGE's names first.
+    if (s!.existing) continue;
     for (const n of [sgeWeightName(name), sgeBiasName(name)]) {
-      if (taken.has(n) && !freedByForce.includes(n))
+      if (taken.has(n))
         out.push({
           kind: 'taken',
           text: `site '${name}' needs the name '${n}' for its parameters, but the model already uses it`,

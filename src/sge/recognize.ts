@@ -15,6 +15,7 @@ import { MAX_OPSET, MIN_OPSET } from '../builders/opsets.js';
 import type { FloatElemType } from '../tensor/make.js';
 import { SGE_DOMAIN, SGE_OP, SGE_OP_FLOAT16 } from './conventions.js';
 import { buildSgeFunction } from './function.js';
+import { buildSgeFunction01 } from './body-0.1.js';
 
 /**
  * The bodies sge-inject has written, newest first: each builds the function for an ai.onnx opset and an
@@ -22,6 +23,7 @@ import { buildSgeFunction } from './function.js';
  */
 export const KNOWN_SGE_BODIES: ReadonlyArray<(opset: number, elemType: FloatElemType) => FunctionProto> = [
   buildSgeFunction,
+  buildSgeFunction01,
 ];
 
 /** The element type a function name of ours stands for, or undefined for another name. */

@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import { graphScopes } from '../graph/scopes.js';
 import { removeUnusedCreated } from '../graph/cleanup.js';
 import { ModelIndex } from '../graph/model-index.js';
+import { frozenPart } from '../graph/editable.js';
 import { irVersion, ORIGINAL_IR_KEY, removeOpsetImport } from '../graph/opset.js';
 import { checkIrVersion, FUNCTION_MIN_IR } from './ir.js';
 import { SGE_DOMAIN, sgePrefix } from './conventions.js';
@@ -34,6 +35,15 @@ export interface StripReport {
  *   recorded original IR version is not one sge-inject could have raised, or the IR version is above 13
  */
 export function stripSge(model: ModelProto, filter: (site: InjectedSite) => boolean = () => true): StripReport {
+  if (typeof model !== 'object' || model === null || !model.graph)
+    throw new TypeError('stripSge: model must be a ModelProto with a graph (from loadModel or decodeModel)');
+  if (typeof filter !== 'function')
+    throw new TypeError('stripSge: filter must be a function of the site, e.g. (site) => site.name !== "conv1"');
+  const frozen = frozenPart(model);
+  if (frozen)
+    throw new TypeError(
+      `stripSge: ${frozen} is frozen (read-only), and stripSge edits the model in place; pass an editable copy, e.g. decodeModel(encodeModel(model))`,
+    );
   checkIrVersion(model);
   const record = recordedIrVersion(model);
   const sites = findInjectedSites(model).filter((s) => !s.problem && filter(s));

@@ -2,10 +2,9 @@
  * The inputs both models run on: what the graph inputs are, that both models agree on them, their
  * concrete shapes (from overrides or documented defaults) and seeded random values.
  */
-import type { ModelProto, ValueInfoProto } from '../codec/types.js';
-import { int64ToNumber } from '../codec/int64.js';
+import type { Int64, ModelProto, ValueInfoProto } from '../codec/types.js';
 import { InputError, UsageError } from '../errors.js';
-import { allocate, elemTypeOf, elementCount, type ElemType, type HostTensor } from './host-tensor.js';
+import { allocate, elemTypeOf, elementCount, formatDims, type ElemType, type HostTensor } from './host-tensor.js';
 import { numberToFloat16Bits } from '../tensor/float16.js';
 import { createPrng } from './prng.js';
 
@@ -55,9 +54,18 @@ function specOf(vi: ValueInfoProto): InputSpec {
   const shape = tt && Object.hasOwn(tt, 'shape') ? tt.shape : undefined;
   const dims = shape?.dim.map(
     (d): DeclaredDim =>
-      Object.hasOwn(d, 'dim_value') ? int64ToNumber(d.dim_value) : d.dim_param ? d.dim_param : undefined,
+      Object.hasOwn(d, 'dim_value') ? declaredSize(d.dim_value) : d.dim_param ? d.dim_param : undefined,
   );
   return { name: vi.name ?? '', dataType, type: elemTypeOf(dataType), dims };
+}
+
+/**
+ * A declared dim_value: as is, even past 2^53 (approximately: such an input is refused as too large when
+ * generated, never an internal RangeError); a negative one, which no tensor has, counts as unknown.
+ */
+function declaredSize(v: Int64 | undefined): number | undefined {
+  const n = v === undefined ? 0 : typeof v === 'number' ? v : Number(v.toString());
+  return n >= 0 ? n : undefined;
 }
 
 /** `[N, 3, 224, 224]` style text of declared dims. */
@@ -225,6 +233,7 @@ export function randomInputs(
       );
     const dims = shapes[s.name]!.dims;
     const count = elementCount(dims);
+    checkInputSize(s.name, s.type, dims, count);
     const data = allocate(s.type, count);
     for (let i = 0; i < count; i++) {
       if (data instanceof BigInt64Array || data instanceof BigUint64Array)
@@ -237,6 +246,37 @@ export function randomInputs(
     out[s.name] = { type: s.type, dims, data };
   }
   return out;
+}
+
+/** Largest random input validation makes: 2 GiB (a typed array cannot hold much more, and one batch is all it needs). */
+export const MAX_RANDOM_INPUT_BYTES = 2 ** 31;
+
+const BYTES_PER_ELEMENT: Readonly<Record<ElemType, number>> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  uint16: 2,
+  int32: 4,
+  uint32: 4,
+  int64: 8,
+  uint64: 8,
+  bool: 1,
+};
+
+/**
+ * Refuses an input too large to generate (a `--shape` or `--dim` of 100000, or huge static dims) before
+ * any allocation, which would fail as an internal "Invalid typed array length" or exhaust the memory.
+ */
+function checkInputSize(name: string, type: ElemType, dims: readonly number[], count: number): void {
+  const bytes = count * (BYTES_PER_ELEMENT[type] ?? 8);
+  if (Number.isSafeInteger(count) && bytes <= MAX_RANDOM_INPUT_BYTES) return;
+  throw new UsageError(
+    `input '${name}' would be ${formatDims(dims)} = ${count.toPrecision(3)} elements (${(bytes / 2 ** 30).toPrecision(3)} GiB), more than validation generates (2 GiB per input)`,
+    'give smaller symbolic sizes with --shape/--dim (one small batch is enough to validate)',
+  );
 }
 
 /**

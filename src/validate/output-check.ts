@@ -44,8 +44,14 @@ export function checkOutputs(
       problem = `runs as ${b.type} ${formatDims(b.dims)} in the rewritten model, ${a.type} ${formatDims(a.dims)} in the original`;
     }
     if (problem) failures.push(`output '${name}': ${problem}`);
-    const drift =
-      a && b && elementCount(a.dims) === elementCount(b.dims) ? maxAbsDiff(toFloat64(b), toFloat64(a)) : null;
+    const comparable = a && b && elementCount(a.dims) === elementCount(b.dims);
+    const nan = comparable ? nanCounts(toFloat64(a), toFloat64(b)) : undefined;
+    // Drift over elements that are numbers in both; where either is NaN it is not a number either.
+    const drift = comparable ? (nan!.either > 0 ? Number.NaN : maxAbsDiff(toFloat64(b), toFloat64(a))) : null;
+    if (nan && nan.rewrittenOnly > 0)
+      failures.push(
+        `output '${name}': NaN in ${nan.rewrittenOnly} of ${elementCount(b!.dims)} elements of the rewritten model where the original has numbers`,
+      );
     let bypassMaxAbs: number | null = null;
     const e = origExposed[name],
       p = bypassOut?.[name];
@@ -58,6 +64,34 @@ export function checkOutputs(
         );
       }
     }
-    return { name, kept: !problem, ...(problem ? { problem } : {}), declared: want, drift, bypassMaxAbs };
+    return {
+      name,
+      kept: !problem,
+      ...(problem ? { problem } : {}),
+      declared: want,
+      drift,
+      ...(nan && nan.either > 0 ? { nan: { original: nan.original, rewritten: nan.rewritten } } : {}),
+      bypassMaxAbs,
+    };
   });
+}
+
+/** NaN elements of the original and rewritten values, and where only the rewritten one is NaN. */
+function nanCounts(
+  original: Float64Array,
+  rewritten: Float64Array,
+): { original: number; rewritten: number; rewrittenOnly: number; either: number } {
+  let o = 0,
+    r = 0,
+    only = 0,
+    either = 0;
+  for (let i = 0; i < original.length; i++) {
+    const on = Number.isNaN(original[i]!),
+      rn = Number.isNaN(rewritten[i]!);
+    if (on) o++;
+    if (rn) r++;
+    if (rn && !on) only++;
+    if (on || rn) either++;
+  }
+  return { original: o, rewritten: r, rewrittenOnly: only, either };
 }

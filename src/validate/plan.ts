@@ -1,7 +1,9 @@
 /**
  * The plan of a validation: which SGE sites the rewritten model has, which of them can be checked
  * site by site, and the in-memory variants to run (see model-copy.ts):
- * 1. the original, with every site's conv output as an extra graph output;
+ * 1. the original, with every site's conv output as an extra graph output, and the SGE blocks it already
+ *    had bypassed as in variant 3 (like with like: a model that had sites before the rewrite is compared
+ *    with those sites taken out too, not with the rewritten model stripped of them);
  * 2. the rewritten model, with every site's X and Y as extra outputs → Y is compared with
  *    referenceSge(X, weight, bias);
  * 3. the rewritten model with every SGE block replaced by Identity(X) → Y, and every X as an extra
@@ -59,7 +61,7 @@ export function planValidation(
     checkable,
     missingInOriginal,
     rewrittenIndex,
-    originalExposed: withExtraOutputs(original, origExtra),
+    originalExposed: withExtraOutputs(withSitesBypassed(original, findInjectedSites(original)), origExtra),
     rewrittenExposed: withExtraOutputs(rewritten, rewrExtra),
     bypassed: sitesHaveProblems ? undefined : withExtraOutputs(withSitesBypassed(rewritten, sites), bypassExtra),
   };

@@ -54,8 +54,13 @@ export interface OutputReport {
   readonly problem?: string;
   /** Declared type and shape in the original, e.g. `float32 [N, 10]`. */
   readonly declared: string;
-  /** Largest |rewritten − original| of the final values (information: SGE is meant to change them). */
+  /**
+   * Largest |rewritten − original| of the final values (information: SGE is meant to change them); NaN
+   * when either model's value is NaN somewhere (see `nan`).
+   */
   readonly drift: number | null;
+  /** NaN elements of this output in each model, when there are any. */
+  readonly nan?: { readonly original: number; readonly rewritten: number };
   /** Largest |bypassed − original|: with the SGE blocks taken out, the rewritten model must match. */
   readonly bypassMaxAbs: number | null;
 }

@@ -75,8 +75,11 @@ export function formatReport(report: ValidationReport): string {
   );
   for (const o of report.outputs) {
     if (o.problem) out.push(`  ${o.name}: ${o.problem}`);
+    const nan = o.nan
+      ? ` (NaN in ${o.nan.original} elements of the original, ${o.nan.rewritten} of the rewritten model)`
+      : '';
     out.push(
-      `drift of ${o.name}: max abs ${figure(o.drift)} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${figure(o.bypassMaxAbs)}` : ''}`,
+      `drift of ${o.name}: max abs ${figure(o.drift)}${nan} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${figure(o.bypassMaxAbs)}` : ''}`,
     );
   }
   if (report.latency) {

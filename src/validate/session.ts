@@ -64,7 +64,9 @@ export async function openSession(
 ): Promise<ModelRunner> {
   const sessionOptions: Ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
-    logSeverityLevel: 3,
+    // Fatal only: onnxruntime's error lines (colour codes, C++ paths) would reach the user's stderr beside
+    // ours; every failure comes back as an exception whose text message() cleans.
+    logSeverityLevel: 4,
     ...(options.intraOpNumThreads !== undefined
       ? { intraOpNumThreads: options.intraOpNumThreads, interOpNumThreads: 1 }
       : {}),
@@ -152,8 +154,31 @@ function fail(options: OpenSessionOptions, runtime: string, text: string, cause:
     : new ValidationFailure(text, { cause });
 }
 
-/** An error's message, trimmed (onnxruntime's end in a newline). */
+/**
+ * An error's message as the user reads it. onnxruntime's carry its own log prefix, terminal colour codes
+ * and the C++ source location and function signature of the check that failed
+ * (`/onnxruntime_src/…/reshape_helper.h:84 onnxruntime::ReshapeHelper::ReshapeHelper(…) size != 0 … was
+ * false.`): those go, what the check says stays.
+ */
 export function message(err: unknown): string {
   const m = err instanceof Error ? err.message : String(err);
-  return m.trim();
+  return cleanOrtText(m);
+}
+
+/** onnxruntime's text without colour codes, log prefixes and C++ locations (see {@link message}). */
+export function cleanOrtText(text: string): string {
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .replace(/^\S+ \S+ \[[EWIV]:onnxruntime:[^\]]*\]\s*/gm, '')
+      .replace(/\[[EWIV]:onnxruntime:[^\]]*\]\s*/g, '')
+      // A source location, then the C++ function it is in (qualified name, parameter list, qualifiers).
+      .replace(
+        /(?:[A-Za-z]:)?[^\s'"]*\.(?:h|hpp|cc|cpp|c):\d+\s+(?:[\w:<>~*&, ]+?\([^()]*(?:\([^()]*\)[^()]*)*\)(?:\s*const)?\s+)?/g,
+        '',
+      )
+      .replace(/[ \t]+\n/g, '\n')
+      .trim()
+  );
 }

@@ -141,7 +141,7 @@ export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
   }
   if (cmp.expectedNaN > 0) {
     notes.push(
-      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (a 1×1 map: std over one position is 0/0)${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
+      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (${whyReferenceNaN(xs, shape)})${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
     );
   }
   if (input && !input.bitwiseEqual && input.failures === 0)
@@ -160,4 +160,19 @@ export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
     verdict: reasons.length ? 'fail' : 'pass',
     reason: [...reasons, ...notes].join('; '),
   };
+}
+
+/**
+ * Why the reference SGE of X is NaN somewhere: a group's std over a single position is 0/0 (a 1×1 map),
+ * or X itself holds NaN or ±Infinity (from the inputs, or overflow before the site), which no
+ * normalization survives.
+ */
+function whyReferenceNaN(xs: Float64Array, shape: readonly number[]): string {
+  let nonFinite = 0;
+  for (const v of xs) if (!Number.isFinite(v)) nonFinite++;
+  if (nonFinite > 0)
+    return `X holds ${nonFinite} NaN or infinite values, carried in from the inputs or an overflow before the site`;
+  const positions = shape.slice(2).reduce((a, d) => a * d, 1);
+  if (positions === 1) return 'a 1×1 map: std over one position is 0/0';
+  return 'X is finite and the map is larger than 1×1: the reference itself overflowed';
 }

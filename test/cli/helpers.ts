@@ -5,7 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect } from 'vitest';
@@ -116,7 +127,11 @@ export function sha256(path: string): string {
   return h.digest('hex');
 }
 
-/** Every file under `dir` (relative names) with its size and hash: compare two to prove nothing changed. */
+/**
+ * Every entry under `dir` (relative names) with what it is: a file's size and hash, a link's target, a
+ * device's numbers, a FIFO or socket as such (never opened: reading a FIFO would block). Compare two to
+ * prove nothing changed.
+ */
 export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string, rel: string): void => {
@@ -124,6 +139,10 @@ export function snapshot(dir: string): Record<string, string> {
       const p = join(d, e.name),
         r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(p, r);
+      else if (e.isSymbolicLink()) out[r] = `link → ${readlinkSync(p)}`;
+      else if (e.isFIFO()) out[r] = 'fifo';
+      else if (e.isSocket()) out[r] = 'socket';
+      else if (e.isCharacterDevice() || e.isBlockDevice()) out[r] = `device ${lstatSync(p).rdev}`;
       else out[r] = `${statSync(p).size}:${sha256(p)}`;
     }
   };

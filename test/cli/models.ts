@@ -5,6 +5,7 @@ import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
 import {
   makeAttribute,
+  makeFunction,
   makeGraph,
   makeModel,
   makeNode,
@@ -90,4 +91,67 @@ export function safetensors(
   out.set(json, 8);
   out.set(data, 8 + json.length);
   return out;
+}
+
+/** X [N, 8, 4, 4] → Conv → a → Conv → Y: two 1×1 identity convs, both named `name` (duplicates by default). */
+export function twoConvModel(first = 'conv', second = 'conv'): ModelProto {
+  const m = okConvModel();
+  const g = m.graph!;
+  const conv = g.node[0]!;
+  conv.name = first;
+  conv.output = ['a'];
+  g.node.push(makeNode({ ...conv, name: second, input: ['a', conv.input[1]!], output: ['Y'] }));
+  return m;
+}
+
+/**
+ * The model with a function named like ours, `com.sge-inject.SpatialGroupEnhance`, whose body is the
+ * user's (Y = X: an Identity), imported at version 1, IR 8.
+ */
+export function withForeignSgeFunction(m: ModelProto): ModelProto {
+  m.functions = [
+    ...m.functions,
+    makeFunction({
+      name: 'SpatialGroupEnhance',
+      domain: 'com.sge-inject',
+      input: ['X', 'weight', 'bias'],
+      output: ['Y'],
+      node: [makeNode({ op_type: 'Identity', input: ['X'], output: ['Y'] })],
+      opset_import: [makeOpset('', 17)],
+    }),
+  ];
+  m.opset_import = [...m.opset_import, makeOpset('com.sge-inject', 1)];
+  m.ir_version = 8;
+  return m;
+}
+
+/** okConvModel whose Relu after the conv is a call of the model-local function `com.user.Block`, holding a Conv. */
+export function convInFunctionModel(): ModelProto {
+  const m = okConvModel();
+  const g = m.graph!;
+  g.node[0]!.output = ['a'];
+  g.node.push(
+    makeNode({ op_type: 'Block', domain: 'com.user', name: 'block', input: ['a', 'conv.weight'], output: ['Y'] }),
+  );
+  m.functions = [
+    makeFunction({
+      name: 'Block',
+      domain: 'com.user',
+      input: ['x', 'w'],
+      output: ['y'],
+      node: [
+        makeNode({
+          op_type: 'Conv',
+          name: 'inner_conv',
+          input: ['x', 'w'],
+          output: ['y'],
+          attribute: [makeAttribute('kernel_shape', { ints: [1, 1] })],
+        }),
+      ],
+      opset_import: [makeOpset('', 17)],
+    }),
+  ];
+  m.opset_import = [...m.opset_import, makeOpset('com.user', 1)];
+  m.ir_version = 8;
+  return m;
 }

@@ -1,5 +1,6 @@
 /** `--inputs DIR`: the files of a folder offered as inputs (matching and parsing: input-files.ts). */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readInputFile } from '../../io/input-file.js';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import type { LoadedInput } from '../feeds.js';
@@ -27,7 +28,7 @@ export async function loadInputsFromDir(
   }
   const files = entries.map((name) => {
     const path = join(dir, name);
-    return { name, path, read: async () => new Uint8Array(await readFile(path)) };
+    return { name, path, read: () => readInputFile(path, 'input file') };
   });
   return loadInputFiles(files, specs, dir);
 }
