@@ -9,7 +9,7 @@ import { loadModel } from '../io/load.js';
 import { saveModel } from '../io/save.js';
 import { EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { checkOutputPath, defaultOutputPath } from './paths.js';
+import { checkOutputNotInput, checkOutputPath, defaultOutputPath, modelDataFiles } from './paths.js';
 import type { FuseCliOptions } from './program.js';
 import { formatFuseReport, formatNearMisses } from '../shell/fuse.js';
 
@@ -26,6 +26,9 @@ export async function runFuse(modelPath: string, options: FuseCliOptions, io: Cl
   });
   if (!options.dryRun) await checkOutputPath(modelPath, output, Boolean(options.overwrite));
   const model = await loadModel(modelPath);
+  // External data is checked before anything is read or written; none of its files may be the output.
+  const dataFiles = await modelDataFiles(model, modelPath);
+  if (!options.dryRun) await checkOutputNotInput(output, dataFiles);
   // onnxruntime is loaded only now: a bad path or option fails before the native binding loads.
   const { loadOrt } = await import('../validate/node/load-ort.js');
   const { fuseSge } = await import('../sge/fuse/fuse.js');

@@ -32,11 +32,47 @@ function removeLiveSync(): void {
   live.clear();
 }
 
+/**
+ * Temporary files being created right now: the open (or copy) runs on libuv's thread pool, so the file
+ * may appear after a signal handler has removed every file it knew of. A signal that arrives then is
+ * held until they exist, and removed; only then does the process end (a Ctrl-C at that moment used to
+ * leave a temporary file behind).
+ */
+let creating = 0;
+let heldSignal: NodeJS.Signals | undefined;
+
 function onSignal(signal: NodeJS.Signals): void {
   removeLiveSync();
+  if (creating > 0) {
+    heldSignal = signal;
+    return;
+  }
+  terminate(signal);
+}
+
+function terminate(signal: NodeJS.Signals): void {
   uninstall();
   // Without other listeners the signal's default action (terminate) is what the user asked for.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+/** Runs the creation of the temporary file `path` (tracked first) so that a signal meanwhile removes it too. */
+async function create<T>(path: string, op: () => Promise<T>): Promise<T> {
+  track(path);
+  creating++;
+  try {
+    return await op();
+  } finally {
+    creating--;
+    if (heldSignal) {
+      try {
+        unlinkSync(path);
+      } catch {
+        /* never created */
+      }
+      if (creating === 0) terminate(heldSignal);
+    }
+  }
 }
 
 function install(): void {
@@ -105,9 +141,8 @@ export class PendingFile {
   /** Creates the temporary file beside `target` (exclusively: never reuses an existing file). */
   static async create(target: string): Promise<PendingFile> {
     const file = new PendingFile(target, tempPathFor(target));
-    track(file.tempPath);
     try {
-      file.fh = await open(file.tempPath, 'wx');
+      file.fh = await create(file.tempPath, () => open(file.tempPath, 'wx'));
     } catch (err) {
       untrack(file.tempPath);
       throw err;
@@ -122,9 +157,10 @@ export class PendingFile {
    */
   static async copyOf(source: string, target: string): Promise<PendingFile> {
     const file = new PendingFile(target, tempPathFor(target));
-    track(file.tempPath);
     try {
-      await copyFile(source, file.tempPath, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+      await create(file.tempPath, () =>
+        copyFile(source, file.tempPath, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE),
+      );
       file.fh = await open(file.tempPath, 'r+');
       const st = await file.fh.stat();
       file.pos = st.size;

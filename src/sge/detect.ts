@@ -6,21 +6,11 @@
  * - inline mode: standard ops named `<site>/sge/…`; the first carries doc_string
  *   `sge-inject:SpatialGroupEnhance` and reads X as input 0; the last is named exactly `<site>/sge` and
  *   writes Y; the parameters are the initializers `<site>/sge/weight` and `<site>/sge/bias`.
- * A block that is recognizably ours but malformed is still reported, with `problem` set; so is a call of
- * a function that has our name but a body sge-inject did not write (see recognize.ts).
+ * A block that is recognizably ours but malformed is still reported, with `problem` set.
  */
 import type { GraphProto, ModelProto, NodeProto } from '../codec/types.js';
 import { graphScopes, type GraphScope } from '../graph/scopes.js';
-import { foreignSgeFunctions } from './recognize.js';
-import {
-  isSgeOp,
-  SGE_DOMAIN,
-  SGE_INLINE_MARKER,
-  sgeBiasName,
-  sgeNodeName,
-  sgePrefix,
-  sgeWeightName,
-} from './conventions.js';
+import { isSgeOp, SGE_INLINE_MARKER, sgeBiasName, sgeNodeName, sgePrefix, sgeWeightName } from './conventions.js';
 
 /** An inserted SGE block found in a model. */
 export interface InjectedSite {
@@ -47,24 +37,22 @@ export interface InjectedSite {
 /** Every inserted SGE block, outer scopes first, in node order. */
 export function findInjectedSites(model: ModelProto): InjectedSite[] {
   const out: InjectedSite[] = [];
-  const foreign = new Set(foreignSgeFunctions(model).map((f) => f.name));
   for (const scope of graphScopes(model)) {
     for (const node of scope.graph.node) {
-      if (isSgeOp(node.domain, node.op_type)) out.push(functionSite(node, scope, foreign));
+      if (isSgeOp(node.domain, node.op_type)) out.push(functionSite(node, scope));
       else if (node.doc_string === SGE_INLINE_MARKER) out.push(inlineSite(scope.graph, node, scope));
     }
   }
   return out;
 }
 
-function functionSite(node: NodeProto, scope: GraphScope, foreign: ReadonlySet<string | undefined>): InjectedSite {
+function functionSite(node: NodeProto, scope: GraphScope): InjectedSite {
   const nodeName = node.name ?? '';
   const name = nodeName.endsWith('/sge') ? nodeName.slice(0, -4) : nodeName || (node.output[0] ?? '');
   const [x = '', weight = '', bias = ''] = node.input;
   const y = node.output[0] ?? '';
-  const problem = foreign.has(node.op_type)
-    ? `node ${nodeName || '(unnamed)'} calls the model's own function ${SGE_DOMAIN}.${node.op_type}, whose body is not sge-inject's`
-    : node.input.length !== 3 || !x || !weight || !bias || !y
+  const problem =
+    node.input.length !== 3 || !x || !weight || !bias || !y
       ? `node ${nodeName || '(unnamed)'} should have inputs [X, weight, bias] and one output; it has inputs [${node.input.join(', ')}]`
       : undefined;
   return {

@@ -23,6 +23,7 @@ import { checkIrVersion } from './ir.js';
 import { judgeSite } from './site-checks.js';
 import { checkBoolean, checkNumber, checkOptionsObject, checkParams, checkStringList } from './options.js';
 import { frozenPart } from '../graph/editable.js';
+import { foreignSgeFunctions } from './recognize.js';
 
 /** Default number of groups (the paper's). */
 export const DEFAULT_GROUPS = 64;
@@ -143,7 +144,15 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     hints.add(HINTS[hint]);
   };
   const warnings: string[] = [];
+  const foreign = new Set(foreignSgeFunctions(model).map((f) => f.name));
   for (const s of sites) {
+    if (options.force && s.existing?.mode === 'function' && foreign.has(s.existing.outputNode?.op_type)) {
+      problem(
+        `site '${s.name}' is followed by a call of the model's own ${s.existing.outputNode?.op_type} (a body sge-inject did not write): --force replaces only sge-inject's SGE`,
+        'existing',
+      );
+      continue;
+    }
     const judged = judgeSite(s, groups, Boolean(options.force));
     for (const p of judged.problems) problem(p.text, p.kind);
     warnings.push(...judged.warnings);

@@ -16,7 +16,7 @@ import { irVersion, ORIGINAL_IR_KEY, removeOpsetImport } from '../graph/opset.js
 import { checkIrVersion, FUNCTION_MIN_IR } from './ir.js';
 import { SGE_DOMAIN, sgePrefix } from './conventions.js';
 import { findInjectedSites, type InjectedSite } from './detect.js';
-import { isOurSgeFunction } from './recognize.js';
+import { foreignSgeFunctions, isOurSgeFunction } from './recognize.js';
 
 /** What {@link stripSge} removed. */
 export interface StripReport {
@@ -46,7 +46,11 @@ export function stripSge(model: ModelProto, filter: (site: InjectedSite) => bool
     );
   checkIrVersion(model);
   const record = recordedIrVersion(model);
-  const sites = findInjectedSites(model).filter((s) => !s.problem && filter(s));
+  // A call of a function that has our name but not our body is the user's node, never stripped.
+  const foreign = new Set(foreignSgeFunctions(model).map((f) => f.name));
+  const found = findInjectedSites(model);
+  const theirs = found.filter((s) => s.mode === 'function' && foreign.has(s.outputNode?.op_type));
+  const sites = found.filter((s) => !s.problem && !theirs.includes(s) && filter(s));
   checkSelfContained(model, sites);
 
   let nodesRemoved = 0;
@@ -75,6 +79,10 @@ export function stripSge(model: ModelProto, filter: (site: InjectedSite) => bool
   }
   const { initializers } = removeUnusedCreated(model, created);
   const notes: string[] = [];
+  if (theirs.length > 0)
+    notes.push(
+      `${theirs.length} call(s) of the model's own ${[...foreign].map((n) => `${SGE_DOMAIN}.${n}`).join(', ')} left as they are: its body is not sge-inject's`,
+    );
   removeOurUnusedFunctions(model);
   const irVersionRestored = findInjectedSites(model).length === 0 ? restoreIr(model, record, notes) : undefined;
   return { sites: sites.map((s) => s.name), nodesRemoved, initializersRemoved: initializers, irVersionRestored, notes };

@@ -17,8 +17,8 @@ function declared(vi: ValueInfoProto | undefined): string {
 
 /**
  * Every original output: still declared alike in the rewritten model, run with the same type and
- * shape, its drift, and (bypass run) unchanged by the rewrite outside its sites. Failures are pushed
- * to `failures`.
+ * shape, its drift, NaN only where the original has it too (when the inputs are finite), and (bypass
+ * run) unchanged by the rewrite outside its sites. Failures are pushed to `failures`.
  */
 export function checkOutputs(
   original: ModelProto,
@@ -29,6 +29,7 @@ export function checkOutputs(
   bypassOut: Record<string, HostTensor> | undefined,
   settings: ValidationSettings,
   failures: string[],
+  inputsFinite = true,
 ): OutputReport[] {
   const rewrOutputs = new Map(rewritten.graph!.output.map((o) => [o.name ?? '', o]));
   return original.graph!.output.map((o): OutputReport => {
@@ -48,7 +49,9 @@ export function checkOutputs(
     const nan = comparable ? nanCounts(toFloat64(a), toFloat64(b)) : undefined;
     // Drift over elements that are numbers in both; where either is NaN it is not a number either.
     const drift = comparable ? (nan!.either > 0 ? Number.NaN : maxAbsDiff(toFloat64(b), toFloat64(a))) : null;
-    if (nan && nan.rewrittenOnly > 0)
+    // NaN the rewritten model adds on finite inputs (a 1×1 map at run time, say) fails; NaN inputs spread
+    // through SGE's group statistics by design, which the report shows as drift NaN and the site notes.
+    if (nan && nan.rewrittenOnly > 0 && inputsFinite)
       failures.push(
         `output '${name}': NaN in ${nan.rewrittenOnly} of ${elementCount(b!.dims)} elements of the rewritten model where the original has numbers`,
       );

@@ -9,7 +9,7 @@ import { findInjectedSites } from '../sge/detect.js';
 import { runVariants, timeBoth, type RunContext } from './apply.js';
 import { parametersAdded } from './cost.js';
 import { makeFeeds, type InputLoader } from './feeds.js';
-import type { HostTensor } from './host-tensor.js';
+import { toFloat64, type HostTensor } from './host-tensor.js';
 import { checkSameInputs, inputSpecs } from './inputs.js';
 import { ModelSessions, type ModelUnderTest, type OrtProvider } from './model-sessions.js';
 import { checkOutputs } from './output-check.js';
@@ -100,6 +100,7 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
     out.bypassed,
     request,
     failures,
+    allFinite(feeds),
   );
   const subgraphSites = sites.filter((s) => s.scope.depth > 0).length;
   if (subgraphSites)
@@ -116,4 +117,13 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
     parametersAdded: params,
     notes,
   });
+}
+
+/** True when no floating-point feed holds NaN or ±Infinity. */
+function allFinite(feeds: Record<string, HostTensor>): boolean {
+  for (const t of Object.values(feeds)) {
+    if (t.type !== 'float32' && t.type !== 'float64' && t.type !== 'float16') continue;
+    for (const v of toFloat64(t)) if (!Number.isFinite(v)) return false;
+  }
+  return true;
 }

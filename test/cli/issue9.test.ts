@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
 import { DataLocation } from '../../src/codec/types.js';
-import { makeNode, makeValueInfo } from '../../src/graph/factory.js';
+import { makeNode, makeTensor, makeValueInfo } from '../../src/graph/factory.js';
 import { loadModel } from '../../src/io/load.js';
 import { saveModel } from '../../src/io/save.js';
 import { findInjectedSites } from '../../src/sge/detect.js';
@@ -66,7 +66,7 @@ function editFirstReference(path: string, edit: (entries: Map<string, string>) =
   writeFileSync(path, encodeModel(m));
 }
 
-describe.concurrent('outputs that are not regular files', () => {
+describe.concurrent('outputs that are not regular files', { timeout: 240_000 }, () => {
   it('-o a FIFO: exit 2, the FIFO stays a FIFO, nothing written', async () => {
     const dir = subFolder(root, 'fifo');
     const input = resnetIn(dir);
@@ -104,7 +104,7 @@ describe.concurrent('outputs that are not regular files', () => {
   });
 });
 
-describe.concurrent('no input of the command may be the output', () => {
+describe.concurrent('no input of the command may be the output', { timeout: 240_000 }, () => {
   it('the --params file (also through a hard link)', async () => {
     const dir = subFolder(root, 'params-out');
     const input = resnetIn(dir);
@@ -162,7 +162,7 @@ describe.concurrent('no input of the command may be the output', () => {
   });
 });
 
-describe.concurrent('external data: locations and lengths', () => {
+describe.concurrent('external data: locations and lengths', { timeout: 240_000 }, () => {
   for (const [name, location] of [
     ['absolute', '/etc/hostname'],
     ['climbing out with ..', '../secret.bin'],
@@ -223,7 +223,7 @@ describe.concurrent('external data: locations and lengths', () => {
   });
 });
 
-describe.concurrent('a function named like ours with a body that is not ours', () => {
+describe.concurrent('a function named like ours with a body that is not ours', { timeout: 240_000 }, () => {
   it('inject refuses it, naming the function and the way out; --inline works and strip keeps it', async () => {
     const dir = subFolder(root, 'foreign');
     const model = writeModel(join(dir, 'm.onnx'), withForeignSgeFunction(okConvModel()));
@@ -242,7 +242,7 @@ describe.concurrent('a function named like ours with a body that is not ours', (
   });
 });
 
-describe.concurrent('strip', () => {
+describe.concurrent('strip', { timeout: 240_000 }, () => {
   it('an inline block whose inner tensor is read outside it: exit 2 naming the tensor', async () => {
     const dir = subFolder(root, 'strip-inner');
     const injected = join(dir, 'in.onnx');
@@ -279,7 +279,7 @@ describe.concurrent('strip', () => {
     const dir = subFolder(root, 'ir-record');
     const injected = join(dir, 'in.onnx');
     expect((await spawnCli([RESNET13, ...AFTER, '-o', injected])).code).toBe(0);
-    for (const value of ['99', '-1', '8', 'seven']) {
+    for (const value of ['99', 'seven']) {
       const m = decodeModel(new Uint8Array(readFileSync(injected)));
       m.metadata_props.find((e) => e.key === 'sge-inject.original_ir_version')!.value = value;
       writeModel(injected, m);
@@ -308,7 +308,7 @@ describe.concurrent('strip', () => {
   });
 });
 
-describe.concurrent('option values and commands', () => {
+describe.concurrent('option values and commands', { timeout: 240_000 }, () => {
   it('--groups 99999999999999999999 is too large, not "below 1"', async () => {
     const dir = subFolder(root, 'groups-huge');
     await refused(dir, [RESNET13, '--after', '*/conv3/Conv', '--groups', '99999999999999999999'], [/too large/]);
@@ -379,7 +379,7 @@ describe.concurrent('option values and commands', () => {
   });
 });
 
-describe.concurrent('list', () => {
+describe.concurrent('list', { timeout: 240_000 }, () => {
   it('a 1×1 site is marked not injectable, with the reason', async () => {
     const dir = subFolder(root, 'list-1x1');
     const model = writeModel(join(dir, 'm.onnx'), okConvModel([1, 1]));
@@ -400,5 +400,23 @@ describe.concurrent('list', () => {
       [model, '--after', 'inner_conv', '-g', '2'],
       [/matches only nodes inside the model-local function com\.user\.Block/],
     );
+  });
+});
+
+describe.concurrent("onnxruntime's own log lines", { timeout: 240_000 }, () => {
+  it('never reach stderr: a run failure is one message of ours, without colour codes or C++ paths', async () => {
+    const dir = subFolder(root, 'ort-log');
+    const injected = join(dir, 'in.onnx');
+    expect((await spawnCli([RESNET13, ...AFTER, '-o', injected])).code).toBe(0);
+    const m = decodeModel(new Uint8Array(readFileSync(injected)));
+    const at = m.graph!.initializer.findIndex((t) => t.name?.endsWith('/sge/weight'));
+    m.graph!.initializer[at] = makeTensor(m.graph!.initializer[at]!.name!, [3], new Float32Array(3));
+    writeModel(injected, m);
+    const r = await spawnCli(['validate', RESNET13, injected, '--runs', '1']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^sge-inject: onnxruntime could not run the rewritten model .*Reshape/);
+    expect(r.stderr.includes('\u001b')).toBe(false); // no terminal colour codes
+    expect(r.stderr).not.toMatch(/onnxruntime_src|\[E:onnxruntime|\.h:\d+/);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 });
