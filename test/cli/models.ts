@@ -100,7 +100,7 @@ export function twoConvModel(first = 'conv', second = 'conv'): ModelProto {
   const conv = g.node[0]!;
   conv.name = first;
   conv.output = ['a'];
-  g.node.push(makeNode({ ...conv, name: second, input: ['a', conv.input[1]!], output: ['Y'] }));
+  g.node.push(makeNode({ ...conv, op_type: 'Conv', name: second, input: ['a', conv.input[1]!], output: ['Y'] }));
   return m;
 }
 

@@ -1,8 +1,8 @@
 // planExternalData, case by case: for a set of files on disk and a model's tensors, the plan says which
 // data files are copied where, which references are rewritten, how a new data file is laid out, and
 // what is refused. Every expectation follows from the rules in src/io/external-plan.ts's header: a
-// reference stays valid from the output's folder, nothing is ever replaced, unsafe locations are never
-// written, large tensors are aligned.
+// reference stays valid from the output's folder, nothing is ever replaced, unsafe locations and short
+// data files are refused, large tensors are aligned.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +16,13 @@ import { tempFolder } from './tmp.js';
 
 const root = tempFolder('plan');
 
-/** A tensor: `n` bytes inline, or external at `location` (offset 0, `length` if given). */
-type TensorCase = { name: string; bytes: number } | { name: string; location: string; length?: number };
+/**
+ * A tensor: `n` bytes inline, or external at `location` (offset 0, `length` if given; UINT8 [0] unless
+ * `dims` and `dataType` say its real size).
+ */
+type TensorCase =
+  | { name: string; bytes: number }
+  | { name: string; location: string; length?: number; dims?: number[]; dataType?: number };
 
 interface PlanCase {
   readonly name: string;
@@ -42,6 +47,8 @@ interface PlanCase {
 function tensor(c: TensorCase): TensorProto {
   if ('bytes' in c) return makeTensor(c.name, [c.bytes], new Uint8Array(c.bytes).fill(7), 2 /* UINT8 */);
   const t = makeTensor(c.name, [0], new Uint8Array(0), 2);
+  if (c.dims) t.dims = c.dims;
+  if (c.dataType) t.data_type = c.dataType;
   delete t.raw_data;
   t.data_location = DataLocation.EXTERNAL;
   t.external_data = refEntries({ location: c.location, offset: 0, length: c.length });
@@ -129,32 +136,34 @@ const CASES: PlanCase[] = [
     expected: { written: {}, copies: [], notes: [] },
   },
   {
-    name: "locations through '..' are rewritten to a copy beside the output",
+    // Issue 9: it used to be copied beside the output; onnx and onnxruntime refuse such models, and the
+    // copy took any file the process could read.
+    name: "a location through '..' is refused, naming the tensor, nothing copied",
     files: { 'shared/w.bin': 100 },
     base: 'models',
     output: 'models/out.onnx',
     tensors: [{ name: 'w', location: '../shared/w.bin' }],
     expected: {
-      written: { w: 'w.bin' },
-      copies: [['shared/w.bin', 'models/w.bin']],
-      notes: [/'\.\.\/shared\/w\.bin' \(absolute or outside the model's folder\) is written as 'w\.bin'/, /^copied/],
+      error: InputError,
+      message:
+        /initializer 'w' keeps its data at '\.\.\/shared\/w\.bin', which is absolute or outside the model's folder/,
     },
   },
   {
-    name: 'one file name from two folders: two distinct names',
-    files: { 'a/w.bin': 100, 'b/w.bin': 200 },
+    name: 'an absolute location is refused, naming the tensor',
+    files: { 'a/w.bin': 100 },
     base: '.',
     output: 'out/o.onnx',
-    tensors: [
-      { name: 'x', location: 'ABS/a/w.bin' },
-      { name: 'y', location: 'ABS/b/w.bin' },
-    ],
+    tensors: [{ name: 'x', location: 'ABS/a/w.bin' }],
+    expected: { error: InputError, message: /initializer 'x' keeps its data at '\/.*\/a\/w\.bin', which is absolute/ },
+  },
+  {
+    name: 'a data file shorter than its tensor (no length given) is refused',
+    files: { 'w.bin': 10 },
+    tensors: [{ name: 'w', location: 'w.bin', dims: [4], dataType: 1 }],
     expected: {
-      written: { x: 'w.bin', y: 'w.1.bin' },
-      copies: [
-        ['a/w.bin', 'out/w.bin'],
-        ['b/w.bin', 'out/w.1.bin'],
-      ],
+      error: InputError,
+      message: /initializer 'w' needs bytes 0\.\.16 of 'w\.bin', which has only 10 bytes/,
     },
   },
   {
@@ -184,7 +193,10 @@ const CASES: PlanCase[] = [
   {
     name: 'a missing data file is refused, naming the tensor',
     tensors: [{ name: 'w', location: 'gone.bin' }],
-    expected: { error: InputError, message: /initializer 'w' keeps its data in 'gone\.bin', but .* is missing/ },
+    expected: {
+      error: InputError,
+      message: /initializer 'w' keeps its data in 'gone\.bin': .* no such external data file/,
+    },
   },
   {
     name: 'a range past the end of its file is refused',

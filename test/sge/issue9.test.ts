@@ -207,7 +207,7 @@ describe('refused before any change', () => {
     const m = conv();
     const g = m.graph!;
     g.node[0]!.output = ['a'];
-    g.node.push(makeNode({ ...g.node[0]!, input: ['a', 'conv.weight'], output: ['conv_out'] }));
+    g.node.push(makeNode({ ...g.node[0]!, op_type: 'Conv', input: ['a', 'conv.weight'], output: ['conv_out'] }));
     refusesUnchanged(
       m,
       (x) => injectSge(x, { after: ['conv'], groups: 2 }),
@@ -330,7 +330,7 @@ describe('shape inference on damaged models: a result, never a RangeError', () =
         name: 'cat',
         input: [],
         output: ['w'],
-        attribute: [makeAttribute('axis', { i: 0 })],
+        attribute: [makeAttribute('axis', { int: 0 })],
       }),
     );
     g.initializer[0]!.dims = [8, 8, 1, { low: 0, high: 0x40000000, unsigned: false, toNumber: () => 2 ** 62 } as never];

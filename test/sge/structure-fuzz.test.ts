@@ -90,10 +90,10 @@ function tensorNames(model: ModelProto): string[] {
 
 function weirdAttribute(p: Picker, name: string): AttributeProto {
   const k = p.int(5);
-  if (k === 0) return makeAttribute(name, { i: p.pick(WEIRD_INTS) });
+  if (k === 0) return makeAttribute(name, { int: p.pick(WEIRD_INTS) });
   if (k === 1) return makeAttribute(name, { ints: Array.from({ length: p.int(5) }, () => p.pick(WEIRD_INTS)) });
-  if (k === 2) return makeAttribute(name, { s: p.pick(['SAME_UPPER', 'VALID', 'NOTSET', '', 'bogus']) });
-  if (k === 3) return makeAttribute(name, { f: p.pick([0, -1, 0.5, Number.NaN]) });
+  if (k === 2) return makeAttribute(name, { string: p.pick(['SAME_UPPER', 'VALID', 'NOTSET', '', 'bogus']) });
+  if (k === 3) return makeAttribute(name, { float: p.pick([0, -1, 0.5, Number.NaN]) });
   return makeAttribute(name, { ints: [] });
 }
 
