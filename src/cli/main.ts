@@ -3,7 +3,7 @@
  * into an exit status and a short message. Stack traces only with --debug.
  */
 import { CommanderError } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { describeError } from '../shell/error.js';
 import { distance } from '../graph/suggest.js';
@@ -31,6 +31,16 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
   return kind === 'input' ? EXIT_USAGE : kind === 'validation' ? EXIT_VALIDATION : EXIT_INTERNAL;
 }
 
+/** True when something has this name, even a dangling or looping symbolic link (then it is the model). */
+function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The first argument is a command or the model. A bare word that is no file and is close to a command
  * name (`lsit`), or that is followed by a model file (`sge-inject fuse m.onnx` before fuse existed), is a
@@ -38,9 +48,10 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
  */
 function checkCommandWord(argv: readonly string[], commands: readonly string[]): void {
   const word = argv[0];
-  if (word === undefined || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(word) || commands.includes(word) || existsSync(word))
+  if (word === undefined || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(word) || commands.includes(word) || entryExists(word))
     return;
-  const near = commands.filter((c) => distance(word.toLowerCase(), c) <= 2);
+  // One slip in a short command name (`cj`), two in a longer one (`lsit`, `valdate`).
+  const near = commands.filter((c) => distance(word.toLowerCase(), c) <= (c.length <= 3 ? 1 : 2));
   const modelFollows = argv.slice(1).some((a) => !a.startsWith('-') && (/\.onnx$/i.test(a) || existsSync(a)));
   if (near.length === 0 && !modelFollows) return;
   throw new UsageError(

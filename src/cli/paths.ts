@@ -56,6 +56,12 @@ export async function checkOutputNotInput(output: string, inputs: readonly Comma
  * input unless `overwrite` is set.
  */
 export async function checkOutputPath(input: string, output: string, overwrite: boolean): Promise<void> {
+  // `-o newdir/` names a folder: a file called newdir is not what was asked for.
+  if (/[/\\]$/.test(output))
+    throw new UsageError(
+      `the output ${output} ends with '/', which names a folder`,
+      'give a file name, e.g. -o out/model.sge.onnx',
+    );
   if (!overwrite && (await sameFile(input, output))) {
     throw new UsageError(
       `the output ${output} is the input model`,

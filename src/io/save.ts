@@ -122,6 +122,9 @@ function mib(n: number): string {
 export async function saveModel(model: ModelProto, path: string, options: SaveOptions = {}): Promise<SaveReport> {
   if (typeof model !== 'object' || model === null) throw new TypeError('saveModel: model must be a ModelProto');
   if (typeof path !== 'string' || path === '') throw new TypeError('saveModel: path must be a non-empty string');
+  // A path ending in '/' names a folder; resolve() would drop the slash and write a file of that name.
+  if (/[/\\]$/.test(path))
+    throw new InputError(`${path} ends with '/', which names a folder`, 'give a file path for the output model');
   const target = resolve(path);
   const outDir = dirname(target);
   await checkOutput(target, path);

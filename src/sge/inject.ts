@@ -245,6 +245,8 @@ function checkInjectArguments(model: ModelProto, options: InjectOptions): void {
   checkStringList(fn, 'after', options.after, true, "['*/conv3/Conv']");
   checkStringList(fn, 'exclude', options.exclude);
   checkStringList(fn, 'opTypes', options.opTypes);
+  if (options.opTypes?.length === 0)
+    throw new TypeError(`${fn}: options.opTypes is empty: give the op types a site may have, e.g. ['Conv']`);
   checkNumber(fn, 'groups', options.groups);
   checkParams(fn, options.params);
   checkBoolean(fn, 'inline', options.inline);

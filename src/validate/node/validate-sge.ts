@@ -7,6 +7,8 @@ import type { ModelProto } from '../../codec/types.js';
 import { UsageError } from '../../errors.js';
 import { loadModel } from '../../io/load.js';
 import { modelOrigin } from '../../io/provenance.js';
+import { checkExternalRefs } from '../../io/external-check.js';
+import { collectTensors } from '../../external/tensors.js';
 import type { ModelUnderTest } from '../model-sessions.js';
 import type { ValidationReport } from '../report-types.js';
 import { timedRuns, type ValidationSettings } from '../settings.js';
@@ -65,14 +67,27 @@ export async function loadModelUnderTest(source: ModelSource): Promise<ModelUnde
   if (typeof source === 'string') {
     const model = await loadModel(source);
     const origin = modelOrigin(model);
-    return described(model, origin?.path ?? source, origin?.baseDir);
+    return checked(described(model, origin?.path ?? source, origin?.baseDir), origin?.baseDir);
   }
-  if ('dir' in source && 'model' in source) return described(source.model, undefined, source.dir);
+  if ('dir' in source && 'model' in source) return checked(described(source.model, undefined, source.dir), source.dir);
   const model = source as ModelProto;
   // A loaded model may have been edited since: its folder still holds its external data, but the
   // file itself is not what the object says, so sessions are made from fresh bytes.
   const origin = modelOrigin(model);
-  return { model, ...(origin ? { name: origin.path, files: folderModelFiles(origin.baseDir) } : {}) };
+  return checked(
+    { model, ...(origin ? { name: origin.path, files: folderModelFiles(origin.baseDir) } : {}) },
+    origin?.baseDir,
+  );
+}
+
+/**
+ * The model, once its external data references are checked as every command checks them (a safe
+ * location, a regular file holding the whole range): onnxruntime would otherwise open a FIFO and wait,
+ * or give its own message for a short file.
+ */
+async function checked(subject: ModelUnderTest, dir: string | undefined): Promise<ModelUnderTest> {
+  if (dir !== undefined) await checkExternalRefs(collectTensors(subject.model), dir, subject.name ?? 'the model');
+  return subject;
 }
 
 /** A model read from `path` (sessions of it unchanged open the file itself) with its data in `dir`. */
