@@ -169,7 +169,9 @@ describe('saveModel', () => {
 describe('a signal while temporary files are still being created', () => {
   // Found by the full suite under a load of 22 on two cores: a SIGINT between tracking a temporary file
   // and its open on the thread pool left the file behind. The window is narrow; many opens widen it.
-  it('leaves none of them behind, whenever it comes (the opens run on the thread pool)', async () => {
+  it('leaves none of them behind, whenever it comes (the opens run on the thread pool)', {
+    timeout: 240_000,
+  }, async () => {
     for (let round = 0; round < 4; round++) {
       const folder = join(dir, `creating-${round}`);
       mkdirSync(folder);
