@@ -16,8 +16,8 @@ export const MIN_OPSET = 11;
 export const MAX_OPSET = 26;
 
 /**
- * Since-versions of the ai.onnx operators the builders emit, ascending, as listed in ONNX 1.23's
- * docs/Operators.md (opset 28; none of these changed after 25).
+ * Since-versions of the ai.onnx operators the builders emit, ascending, as ONNX 1.23's operator list
+ * gives them (the onnx/onnx repository's Operators.md, opset 28; none of these changed after 25).
  */
 export const SINCE_VERSIONS: Readonly<Record<string, readonly number[]>> = {
   Add: [1, 6, 7, 13, 14],

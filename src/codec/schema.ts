@@ -1,6 +1,7 @@
 /**
- * The ONNX wire schema up to IR 13, written for this project from the field table in
- * docs/onnx-schema-facts.md (names, numbers, labels and types only).
+ * The ONNX wire schema up to IR 13, written for this project from the message definitions of ONNX's
+ * onnx/onnx.proto (names, numbers, labels and types only); test/codec checks it against the onnx-proto
+ * package's decoder and the ONNX backend test corpus.
  *
  * It is kept as text and parsed at start-up so the core stays free of file-system access.
  * Field order inside each message here does not matter: encoders sort by field number.

@@ -1,6 +1,7 @@
 /**
- * The SGE operator in float64, written straight from the paper's reference module (see
- * shared/docs/sge-reference.md): the yardstick every expansion and every validation is compared with.
+ * The SGE operator in float64, written straight from the paper's reference PyTorch module (Li, Hu &
+ * Yang 2019, arXiv 1905.09646): the yardstick every expansion and every validation is compared with.
+ * test/sge/reference.test.ts checks it against that module's outputs in fixtures/sge-op.
  */
 
 /** eps of the reference module, added to the standard deviation (after the square root). */

@@ -7,7 +7,7 @@
  * (Div or Mul by a reciprocal, Pow or Sqrt, ReduceMean or ReduceSum and a factor, torch's re-centering
  * before its std, operand order), and the layout (layout.ts) says over which positions each reduction
  * ran. What does not fit becomes `unknown` with the reason; what fits but differs from the reference
- * (docs/sge-reference.md) keeps going with a *defect*, the named reason users read for a near miss.
+ * (sge/reference.ts) keeps going with a *defect*, the named reason users read for a near miss.
  */
 import type { NodeProto } from '../../codec/types.js';
 import { SGE_EPS } from '../reference.js';
