@@ -49,7 +49,13 @@ export {
   type NodeMatch,
   type NodeQuery,
 } from './graph/select.js';
-export { insertAfter, spliceAfterOutput, type Insertion, type SpliceResult } from './graph/edit.js';
+export {
+  insertAfter,
+  spliceAfterOutput,
+  type Insertion,
+  type SpliceOptions,
+  type SpliceResult,
+} from './graph/edit.js';
 export { renameTensor, type RenameResult } from './graph/rename.js';
 export { topologicalSort, GraphCycleError } from './graph/toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './graph/cleanup.js';

@@ -40,26 +40,36 @@ export interface SpliceResult {
   readonly y: string;
 }
 
+/** What {@link spliceAfterOutput} inserts, and where. */
+export interface SpliceOptions {
+  /** The graph that holds `anchor`. */
+  readonly graph: GraphProto;
+  /** The node whose output the block goes after. */
+  readonly anchor: NodeProto;
+  /** Which of the anchor's outputs. Default 0. */
+  readonly outputIndex?: number;
+  /** Hands out the fresh name the anchor's output is renamed to. */
+  readonly names: NameAuthority;
+  /** What that fresh name is made from (the caller's convention, e.g. the output plus a suffix); made unique. */
+  readonly xBase: string;
+  /** Builds the block from `x` (the anchor's output, renamed) and `y` (the original name). */
+  readonly build: (x: string, y: string) => Insertion;
+}
+
 /**
- * Puts a block between output `outputIndex` of `anchor` and everything that read it. The anchor's output
- * is renamed to a fresh name `x` and the block, built by `build(x, y)`, must read `x` and produce the
+ * Puts a block between an output of `anchor` and everything that read it. The anchor's output is
+ * renamed to a fresh name `x` and the block, built by `build(x, y)`, must read `x` and produce the
  * original name `y` exactly once. Readers of `y` (nodes in any scope, graph outputs, value_info) are
  * untouched and now read the block's result: no other reference has to change. If `y` has a value_info
  * in this graph, `x` gets a copy of it (the block preserves type and shape).
  * @throws InputError when the block does not fit (nothing is changed then).
  */
-export function spliceAfterOutput(
-  graph: GraphProto,
-  anchor: NodeProto,
-  outputIndex: number,
-  names: NameAuthority,
-  build: (x: string, y: string) => Insertion,
-  xBase?: string,
-): SpliceResult {
+export function spliceAfterOutput(options: SpliceOptions): SpliceResult {
+  const { graph, anchor, outputIndex = 0, names, build } = options;
   positionOf(graph, anchor);
   const y = anchor.output[outputIndex];
   if (!y) throw new InputError(`node '${anchor.name || anchor.op_type}' has no output ${outputIndex} to insert after`);
-  const x = names.fresh(xBase ?? `${y}/pre_sge`);
+  const x = names.fresh(options.xBase);
   const block = build(x, y);
   const producesY = block.nodes.filter((n) => n.output.includes(y)).length;
   if (producesY !== 1)

@@ -14,7 +14,13 @@ export {
   type NodeMatch,
   type NodeQuery,
 } from './select.js';
-export { insertAfter, spliceAfterOutput, type Insertion, type SpliceResult } from './edit.js';
+export {
+  insertAfter,
+  spliceAfterOutput,
+  type Insertion,
+  type SpliceOptions,
+  type SpliceResult,
+} from './edit.js';
 export { renameTensor, type RenameResult } from './rename.js';
 export { topologicalSort, GraphCycleError } from './toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './cleanup.js';

@@ -184,12 +184,12 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
     elemTypesUsed.add(elemType);
     const p = params.get(s.name)!;
     const node = s.node;
-    spliceAfterOutput(
-      s.scope.graph,
-      node,
-      0,
-      authority,
-      (x, y) =>
+    spliceAfterOutput({
+      graph: s.scope.graph,
+      anchor: node,
+      names: authority,
+      xBase: `${s.output}/pre_sge`,
+      build: (x, y) =>
         buildSite({
           mode,
           opset,
@@ -203,8 +203,7 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
           shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
           names: authority,
         }),
-      `${s.output}/pre_sge`,
-    );
+    });
     reports.push({
       name: s.name,
       opType: s.opType,

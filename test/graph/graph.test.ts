@@ -125,9 +125,15 @@ describe('spliceAfterOutput', () => {
     const g = m.graph!;
     const relu = g.node[0]!;
     const names = new NameAuthority(m);
-    const { x, y } = spliceAfterOutput(g, relu, 0, names, (x, y) => ({
-      nodes: [makeNode({ op_type: 'Sigmoid', name: names.fresh('sig'), input: [x], output: [y] })],
-    }));
+    const { x, y } = spliceAfterOutput({
+      graph: g,
+      anchor: relu,
+      names,
+      xBase: 'r/pre',
+      build: (x, y) => ({
+        nodes: [makeNode({ op_type: 'Sigmoid', name: names.fresh('sig'), input: [x], output: [y] })],
+      }),
+    });
     expect(y).toBe('r');
     expect(relu.output[0]).toBe(x);
     expect(g.node.map((n) => n.op_type)).toEqual(['Relu', 'Sigmoid', 'If']);
@@ -146,9 +152,13 @@ describe('spliceAfterOutput', () => {
     const g = m.graph!;
     const ifNode = g.node[1]!;
     const names = new NameAuthority(m);
-    const { x } = spliceAfterOutput(g, ifNode, 0, names, (x, y) => ({
-      nodes: [makeNode({ op_type: 'Identity', input: [x], output: [y] })],
-    }));
+    const { x } = spliceAfterOutput({
+      graph: g,
+      anchor: ifNode,
+      names,
+      xBase: 'out/pre',
+      build: (x, y) => ({ nodes: [makeNode({ op_type: 'Identity', input: [x], output: [y] })] }),
+    });
     expect(g.output[0]!.name).toBe('out');
     expect(g.value_info.find((v) => v.name === x)?.type).toEqual(g.output[0]!.type);
   });
@@ -158,9 +168,13 @@ describe('spliceAfterOutput', () => {
     const before = encodeModel(m);
     const names = new NameAuthority(m);
     expect(() =>
-      spliceAfterOutput(m.graph!, m.graph!.node[0]!, 0, names, (x) => ({
-        nodes: [makeNode({ op_type: 'Identity', input: [x], output: ['elsewhere'] })],
-      })),
+      spliceAfterOutput({
+        graph: m.graph!,
+        anchor: m.graph!.node[0]!,
+        names,
+        xBase: 'x/pre',
+        build: (x) => ({ nodes: [makeNode({ op_type: 'Identity', input: [x], output: ['elsewhere'] })] }),
+      }),
     ).toThrow(/exactly once/);
     expect(encodeModel(m)).toEqual(before);
   });
