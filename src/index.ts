@@ -57,6 +57,7 @@ export {
   type SpliceResult,
 } from './graph/edit.js';
 export { renameTensor, type RenameResult } from './graph/rename.js';
+export { replaceUses, type ReplaceUsesOptions } from './graph/uses.js';
 export { topologicalSort, GraphCycleError } from './graph/toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './graph/cleanup.js';
 export {

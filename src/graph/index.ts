@@ -22,6 +22,7 @@ export {
   type SpliceResult,
 } from './edit.js';
 export { renameTensor, type RenameResult } from './rename.js';
+export { replaceUses, type ReplaceUsesOptions } from './uses.js';
 export { topologicalSort, GraphCycleError } from './toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './cleanup.js';
 export {

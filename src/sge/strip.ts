@@ -10,6 +10,7 @@ import type { ModelProto } from '../codec/types.js';
 import { InputError } from '../errors.js';
 import { graphScopes } from '../graph/scopes.js';
 import { removeUnusedCreated } from '../graph/cleanup.js';
+import { replaceUses } from '../graph/uses.js';
 import { ModelIndex } from '../graph/model-index.js';
 import { frozenPart } from '../graph/editable.js';
 import { irVersion, ORIGINAL_IR_KEY, removeOpsetImport } from '../graph/opset.js';
@@ -60,18 +61,14 @@ export function stripSge(model: ModelProto, filter: (site: InjectedSite) => bool
     const drop = new Set(site.nodes);
     g.node = g.node.filter((n) => !drop.has(n));
     nodesRemoved += drop.size;
-    // x carried the conv output under a fresh name; give it back its original name everywhere.
-    for (const { graph } of graphScopes(model)) {
-      for (const n of graph.node) {
-        n.input.forEach((s, i) => {
-          if (s === site.x) n.input[i] = site.y;
-        });
-        n.output.forEach((s, i) => {
-          if (s === site.x) n.output[i] = site.y;
-        });
-      }
-      graph.value_info = graph.value_info.filter((v) => v.name !== site.x);
+    // x carried the conv output under a fresh name; give it back its original name: its producer, its
+    // readers (in this graph and the graphs nested in it) and its value_info, which the splice added here.
+    for (const n of g.node) {
+      const i = n.output.indexOf(site.x);
+      if (i >= 0) n.output[i] = site.y;
     }
+    replaceUses(g, site.x, site.y);
+    g.value_info = g.value_info.filter((v) => v.name !== site.x);
     const prefix = sgePrefix(site.name);
     for (const t of g.initializer) if (t.name?.startsWith(prefix)) created.add(t.name);
     created.add(site.weight);

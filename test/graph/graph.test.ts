@@ -17,6 +17,7 @@ import {
   raiseIrVersion,
   removeUnusedCreated,
   renameTensor,
+  replaceUses,
   restoreIrVersion,
   spliceAfterOutput,
   topologicalSort,
@@ -177,6 +178,30 @@ describe('spliceAfterOutput', () => {
       }),
     ).toThrow(/exactly once/);
     expect(encodeModel(m)).toEqual(before);
+  });
+});
+
+describe('replaceUses', () => {
+  it('rewires every read, in nested graphs too, and leaves producers and graph outputs alone', () => {
+    const m = modelWithIf();
+    const g = m.graph!;
+    g.node.push(makeNode({ op_type: 'Neg', name: 'neg', input: ['x'], output: ['x2'] }));
+    // Reads of 'r': the then branch's conv and the else branch's identity.
+    expect(replaceUses(g, 'r', 'x2')).toBe(2);
+    const index = new ModelIndex(m);
+    expect(index.consumers('r')).toHaveLength(0);
+    expect(
+      index
+        .consumerNodes('x2')
+        .map((c) => c.node.name)
+        .sort(),
+    ).toEqual(['inner_conv', 'inner_id']);
+    expect(g.node[0]!.output).toEqual(['r']);
+    // A graph output keeps its name unless asked.
+    expect(replaceUses(g, 'out', 'r')).toBe(0);
+    expect(g.output[0]!.name).toBe('out');
+    expect(replaceUses(g, 'out', 'r', { graphOutputs: true })).toBe(1);
+    expect(g.output[0]!.name).toBe('r');
   });
 });
 
