@@ -44,7 +44,6 @@ export {
   compilePattern,
   findNodes,
   selectableNames,
-  isDefaultDomain,
   type NamePattern,
   type NodeMatch,
   type NodeQuery,
@@ -62,6 +61,7 @@ export { topologicalSort, GraphCycleError } from './graph/toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './graph/cleanup.js';
 export {
   canonicalDomain,
+  isDefaultDomain,
   opsetVersion,
   addOpsetImport,
   removeOpsetImport,

@@ -9,7 +9,6 @@ export {
   compilePattern,
   findNodes,
   selectableNames,
-  isDefaultDomain,
   type NamePattern,
   type NodeMatch,
   type NodeQuery,
@@ -27,6 +26,7 @@ export { topologicalSort, GraphCycleError } from './toposort.js';
 export { removeUnusedCreated, type CleanupResult } from './cleanup.js';
 export {
   canonicalDomain,
+  isDefaultDomain,
   opsetVersion,
   addOpsetImport,
   removeOpsetImport,

@@ -4,9 +4,14 @@ import { int64ToNumber } from '../codec/int64.js';
 import { InputError } from '../errors.js';
 import { ownArray } from './scopes.js';
 
-/** '' and 'ai.onnx' are one domain; returns the canonical form (''). */
+/** '' and 'ai.onnx' are one domain; returns the canonical form (''). The one place that says so. */
 export function canonicalDomain(domain: string | undefined): string {
   return !domain || domain === 'ai.onnx' ? '' : domain;
+}
+
+/** True for the default domain, written '' or 'ai.onnx'. */
+export function isDefaultDomain(domain: string | undefined): boolean {
+  return canonicalDomain(domain) === '';
 }
 
 /** The model's opset version for `domain` ('' or 'ai.onnx' for the default domain), if imported. */

@@ -8,6 +8,7 @@
 import picomatch from 'picomatch/posix.js';
 import type { ModelProto, NodeProto } from '../codec/types.js';
 import { UsageError } from '../errors.js';
+import { isDefaultDomain } from './opset.js';
 import { graphScopes, type GraphScope } from './scopes.js';
 
 /** A compiled pattern. */
@@ -83,9 +84,4 @@ export function findNodes(model: ModelProto, query: NodeQuery = {}): NodeMatch[]
     }
   }
   return out;
-}
-
-/** '' and 'ai.onnx' name the same domain. */
-export function isDefaultDomain(domain: string | undefined): boolean {
-  return !domain || domain === 'ai.onnx';
 }

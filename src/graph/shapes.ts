@@ -4,7 +4,7 @@
  * unknown shapes, never wrong ones. Symbolic dimensions travel as their names.
  */
 import type { AttributeProto, GraphProto, Int64, NodeProto, TypeProto } from '../codec/types.js';
-import { isDefaultDomain } from './select.js';
+import { isDefaultDomain } from './opset.js';
 import type { ModelIndex } from './model-index.js';
 
 /** A dimension: a size, a symbolic name, or unknown. */

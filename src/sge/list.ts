@@ -1,7 +1,8 @@
 /** What `sge-inject list` shows: every candidate convolution and whether the options would pick it. */
 import type { ModelProto } from '../codec/types.js';
 import type { NodeProto } from '../codec/types.js';
-import { compilePattern, isDefaultDomain, selectableNames } from '../graph/select.js';
+import { compilePattern, selectableNames } from '../graph/select.js';
+import { isDefaultDomain } from '../graph/opset.js';
 import { describeCandidates, siteName } from './sites.js';
 import { DEFAULT_GROUPS, resolveGroups } from './inject.js';
 import { findExportedBlocks } from './fuse/find.js';

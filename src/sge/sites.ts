@@ -5,7 +5,8 @@
 import type { Int64, ModelProto, NodeProto } from '../codec/types.js';
 import { ModelIndex } from '../graph/model-index.js';
 import type { GraphScope } from '../graph/scopes.js';
-import { compilePattern, findNodes, isDefaultDomain, selectableNames } from '../graph/select.js';
+import { compilePattern, findNodes, selectableNames } from '../graph/select.js';
+import { isDefaultDomain } from '../graph/opset.js';
 import { inferModelShapes, type ShapeDim } from '../graph/shapes.js';
 import { nearestNames } from '../graph/suggest.js';
 import { UsageError } from '../errors.js';

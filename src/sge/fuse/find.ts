@@ -15,7 +15,7 @@ import { DataType } from '../../codec/types.js';
 import { int64ToNumber } from '../../codec/int64.js';
 import { ModelIndex } from '../../graph/model-index.js';
 import type { GraphScope } from '../../graph/scopes.js';
-import { isDefaultDomain } from '../../graph/select.js';
+import { isDefaultDomain } from '../../graph/opset.js';
 import { inferModelShapes, type ShapeDim, type TensorInfo } from '../../graph/shapes.js';
 import { SUPPORTED_ELEM_TYPES } from '../conventions.js';
 import { siteName } from '../sites.js';

@@ -7,7 +7,7 @@
 import type { NodeProto } from '../../codec/types.js';
 import { DataType } from '../../codec/types.js';
 import type { ModelIndex } from '../../graph/model-index.js';
-import { isDefaultDomain } from '../../graph/select.js';
+import { isDefaultDomain } from '../../graph/opset.js';
 import {
   axesOf,
   type Const,
