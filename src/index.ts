@@ -43,10 +43,13 @@ export { NameAuthority } from './graph/names.js';
 export {
   compilePattern,
   findNodes,
+  matchesNode,
+  nodeSelector,
   selectableNames,
   type NamePattern,
   type NodeMatch,
   type NodeQuery,
+  type NodeSelector,
 } from './graph/select.js';
 export {
   insertAfter,

@@ -8,10 +8,13 @@ export { NameAuthority } from './names.js';
 export {
   compilePattern,
   findNodes,
+  matchesNode,
+  nodeSelector,
   selectableNames,
   type NamePattern,
   type NodeMatch,
   type NodeQuery,
+  type NodeSelector,
 } from './select.js';
 export {
   insertAfter,

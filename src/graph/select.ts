@@ -66,21 +66,44 @@ export function selectableNames(node: NodeProto): string[] {
   return names;
 }
 
+/** True when `pattern` matches the node's name or any of its output names. */
+export function matchesNode(pattern: NamePattern, node: NodeProto): boolean {
+  return selectableNames(node).some((n) => pattern.test(n));
+}
+
+/** Include and exclude patterns, compiled once: the one rule by which every command picks nodes. */
+export interface NodeSelector {
+  /** The include patterns, compiled. */
+  readonly include: readonly NamePattern[];
+  /** The include patterns (as given) that match `node`; empty when there are none. */
+  matching(node: NodeProto): string[];
+  /** True when an include pattern matches (or none is given) and no exclude pattern does. */
+  selects(node: NodeProto): boolean;
+}
+
+/** Compiles include and exclude patterns (include first: an invalid one is reported in that order). */
+export function nodeSelector(include: readonly string[] = [], exclude: readonly string[] = []): NodeSelector {
+  const inc = include.map(compilePattern);
+  const exc = exclude.map(compilePattern);
+  return {
+    include: inc,
+    matching: (node) => inc.filter((p) => matchesNode(p, node)).map((p) => p.source),
+    selects: (node) =>
+      (inc.length === 0 || inc.some((p) => matchesNode(p, node))) && !exc.some((p) => matchesNode(p, node)),
+  };
+}
+
 /** Nodes matching the query, in model order (outer scopes first). */
 export function findNodes(model: ModelProto, query: NodeQuery = {}): NodeMatch[] {
-  const include = (query.include ?? []).map(compilePattern);
-  const exclude = (query.exclude ?? []).map(compilePattern);
+  const selector = nodeSelector(query.include, query.exclude);
   const opTypes = query.opTypes ? new Set(query.opTypes) : undefined;
   const out: NodeMatch[] = [];
   for (const scope of graphScopes(model)) {
     if (scope.depth > 0 && query.subgraphs === false) continue;
     for (const node of scope.graph.node) {
       if (opTypes && !(opTypes.has(node.op_type ?? '') && isDefaultDomain(node.domain))) continue;
-      const names = selectableNames(node);
-      const hit = include.length === 0 ? [] : include.filter((p) => names.some((n) => p.test(n))).map((p) => p.source);
-      if (include.length > 0 && hit.length === 0) continue;
-      if (exclude.some((p) => names.some((n) => p.test(n)))) continue;
-      out.push({ node, scope, patterns: hit });
+      if (!selector.selects(node)) continue;
+      out.push({ node, scope, patterns: selector.matching(node) });
     }
   }
   return out;

@@ -1,7 +1,6 @@
 /** What `sge-inject list` shows: every candidate convolution and whether the options would pick it. */
 import type { ModelProto } from '../codec/types.js';
-import type { NodeProto } from '../codec/types.js';
-import { compilePattern, selectableNames } from '../graph/select.js';
+import { nodeSelector } from '../graph/select.js';
 import { isDefaultDomain } from '../graph/opset.js';
 import { describeCandidates, siteName } from './sites.js';
 import { DEFAULT_GROUPS, resolveGroups } from './inject.js';
@@ -64,20 +63,12 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
   checkNumber(fn, 'groups', options.groups);
   const groups = options.groups ?? DEFAULT_GROUPS;
   resolveGroups(groups, undefined);
-  const include = (options.after ?? []).map(compilePattern);
-  const exclude = (options.exclude ?? []).map(compilePattern);
+  const selector = nodeSelector(options.after, options.exclude);
   const exported = new Map(findExportedBlocks(model).map((b) => [b.x, b] as const));
   const opTypes = options.opTypes ?? ['Conv'];
-  const picks = (node: NodeProto): boolean => {
-    const names = selectableNames(node);
-    return (
-      (include.length === 0 || include.some((p) => names.some((n) => p.test(n)))) &&
-      !exclude.some((p) => names.some((n) => p.test(n)))
-    );
-  };
   const rows = describeCandidates(model, opTypes).map((c): ListRow => {
     const block = exported.get(c.node.output[0] ?? '');
-    const picked = picks(c.node);
+    const picked = selector.selects(c.node);
     const blocker = judgeSite(c, groups, true).problems[0]?.short ?? null;
     return {
       name: c.name,
@@ -109,7 +100,7 @@ export function listSites(model: ModelProto, options: ListOptions = {}): ListRep
         channels: null,
         spatial: null,
         divisible: null,
-        selected: picks(node),
+        selected: selector.selects(node),
         sge: null,
         exported: null,
         injectable: false,

@@ -5,7 +5,7 @@
 import type { Int64, ModelProto, NodeProto } from '../codec/types.js';
 import { ModelIndex } from '../graph/model-index.js';
 import type { GraphScope } from '../graph/scopes.js';
-import { compilePattern, findNodes, selectableNames } from '../graph/select.js';
+import { findNodes, matchesNode, nodeSelector, selectableNames } from '../graph/select.js';
 import { isDefaultDomain } from '../graph/opset.js';
 import { inferModelShapes, type ShapeDim } from '../graph/shapes.js';
 import { nearestNames } from '../graph/suggest.js';
@@ -105,12 +105,11 @@ export function selectSites(
       "give --after PATTERN, e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions",
     );
   }
-  const include = selection.after.map(compilePattern);
-  const exclude = (selection.exclude ?? []).map(compilePattern);
-  for (const p of include) {
+  const selector = nodeSelector(selection.after, selection.exclude);
+  for (const p of selector.include) {
     const anyNode = findNodes(model, { include: [p.source] });
     if (anyNode.length === 0) {
-      const inFunctions = model.functions.filter((f) => f.node.some((n) => selectableNames(n).some((x) => p.test(x))));
+      const inFunctions = model.functions.filter((f) => f.node.some((n) => matchesNode(p, n)));
       if (inFunctions.length > 0) {
         throw new UsageError(
           `pattern '${p.source}' matches only nodes inside the model-local function ${inFunctions.map((f) => `${f.domain ?? ''}.${f.name ?? ''}`).join(', ')}, where SGE cannot be inserted`,
@@ -137,11 +136,7 @@ export function selectSites(
       );
     }
   }
-  const chosen = candidates.filter((c) => {
-    const names = selectableNames(c.node);
-    if (!include.some((p) => names.some((n) => p.test(n)))) return false;
-    return !exclude.some((p) => names.some((n) => p.test(n)));
-  });
+  const chosen = candidates.filter((c) => selector.selects(c.node));
   if (chosen.length === 0) {
     throw new UsageError(
       'every node the patterns match is removed by --exclude',
