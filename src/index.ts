@@ -89,8 +89,8 @@ export {
   makeModel,
   type NodeInit,
   type AttributeValue,
-  type Dim,
 } from './graph/factory.js';
+export { readDim, declaredDims, type Dim } from './graph/dims.js';
 export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './graph/shapes.js';
 export { nearestNames } from './graph/suggest.js';
 export { InputError, UsageError, ValidationFailure } from './errors.js';

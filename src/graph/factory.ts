@@ -16,6 +16,7 @@ import {
   type TypeProto,
   type ValueInfoProto,
 } from '../codec/types.js';
+import type { Dim } from './dims.js';
 
 /** Fields of a new node; `input`/`output` default to empty. */
 export interface NodeInit {
@@ -150,9 +151,6 @@ export function makeInt64Tensor(name: string, dims: number[], values: number[]):
     BigInt64Array.from(values, (v) => BigInt(v)),
   );
 }
-
-/** A dimension: a number (dim_value), a string (dim_param) or undefined (unknown). */
-export type Dim = number | string | undefined;
 
 /** A tensor TypeProto; `shape` undefined means rank unknown. */
 export function makeTensorType(elemType: number, shape?: Dim[]): TypeProto {

@@ -54,7 +54,7 @@ export {
   makeModel,
   type NodeInit,
   type AttributeValue,
-  type Dim,
 } from './factory.js';
+export { readDim, declaredDims, type Dim } from './dims.js';
 export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './shapes.js';
 export { nearestNames } from './suggest.js';

@@ -4,16 +4,17 @@
  * unknown shapes, never wrong ones. Symbolic dimensions travel as their names.
  */
 import type { AttributeProto, GraphProto, Int64, NodeProto, TypeProto } from '../codec/types.js';
+import { declaredDims, type Dim } from './dims.js';
 import { isDefaultDomain } from './opset.js';
 import type { ModelIndex } from './model-index.js';
 
-/** A dimension: a size, a symbolic name, or unknown. */
-export type ShapeDim = number | string | undefined;
+/** @deprecated the same type as {@link Dim}, under its old name. */
+export type ShapeDim = Dim;
 
 /** A tensor's element type and shape (undefined shape: rank unknown). */
 export interface TensorInfo {
   readonly elemType?: number;
-  readonly shape?: readonly ShapeDim[];
+  readonly shape?: readonly Dim[];
 }
 
 /**
@@ -26,10 +27,9 @@ function safeInt(v: Int64 | undefined | null): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** A dimension read from the model: a size (non-negative safe integer) or unknown. */
-function dimOf(v: Int64 | undefined | null): number | undefined {
-  const n = safeInt(v);
-  return n !== undefined && n >= 0 ? n : undefined;
+/** A size inference can compute with: a non-negative safe integer (a crafted model may hold anything). */
+function sizeOf(n: number | undefined): number | undefined {
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 /** Reads the type of a ValueInfo. */
@@ -37,13 +37,9 @@ export function tensorInfoOfType(type: TypeProto | undefined): TensorInfo | unde
   const tt = type?.tensor_type;
   if (!tt) return undefined;
   const elemType = tt.elem_type || undefined;
-  if (!tt.shape) return { elemType };
-  const shape = tt.shape.dim.map((d): ShapeDim => {
-    if (Object.hasOwn(d, 'dim_value')) return dimOf(d.dim_value);
-    if (d.dim_param) return d.dim_param;
-    return undefined;
-  });
-  return { elemType, shape };
+  const dims = declaredDims(type);
+  if (!dims) return { elemType };
+  return { elemType, shape: dims.map((d) => (typeof d === 'number' ? sizeOf(d) : d)) };
 }
 
 function attr(node: NodeProto, name: string): AttributeProto | undefined {
@@ -105,14 +101,14 @@ const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min', 'Sum
 
 /** Output spatial size of a sliding window; undefined when not computable. */
 function windowOut(
-  inp: ShapeDim,
+  inp: Dim,
   k: number,
   stride: number,
   dil: number,
   padSum: number,
   autoPad: string | undefined,
   ceil: boolean,
-): ShapeDim {
+): Dim {
   if (typeof inp !== 'number') return undefined;
   // Attributes out of their domain (a crafted or damaged model) give "unknown", never NaN or a negative size.
   if (!(k >= 1 && stride >= 1 && dil >= 1 && Number.isSafeInteger(padSum))) return undefined;
@@ -124,9 +120,9 @@ function windowOut(
   return Number.isSafeInteger(out) && out >= 1 ? out : undefined;
 }
 
-function broadcast(a: readonly ShapeDim[], b: readonly ShapeDim[]): ShapeDim[] {
+function broadcast(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   const n = Math.max(a.length, b.length);
-  const out: ShapeDim[] = [];
+  const out: Dim[] = [];
   for (let i = 0; i < n; i++) {
     const x = a[a.length - n + i] ?? 1;
     const y = b[b.length - n + i] ?? 1;
@@ -167,7 +163,7 @@ function inferNode(
     const rank = xs.length - 2;
     const channels = op === 'Conv' ? w?.[0] : xs[1];
     if (!kernel || kernel.length !== rank || kernel.some((k) => Number.isNaN(k))) {
-      return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<ShapeDim>(rank).fill(undefined)] }];
+      return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<Dim>(rank).fill(undefined)] }];
     }
     const strides = attrInts(node, 'strides') ?? new Array<number>(rank).fill(1);
     const dil = attrInts(node, 'dilations') ?? new Array<number>(rank).fill(1);
@@ -201,8 +197,8 @@ function inferNode(
     let axis = attrInt(node, 'axis', 1);
     if (axis < 0) axis += x.shape.length;
     if (axis < 0 || axis > x.shape.length) return [{ elemType: x.elemType }];
-    const prod = (ds: readonly ShapeDim[]): ShapeDim =>
-      ds.reduce<ShapeDim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
+    const prod = (ds: readonly Dim[]): Dim =>
+      ds.reduce<Dim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
     return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
   }
   if (op === 'Gemm') {
@@ -221,7 +217,7 @@ function inferNode(
     if (axis < 0 || axis >= rank || shapes.some((sh) => sh!.length !== rank)) return [{ elemType: x?.elemType }];
     const out = shapes[0]!.map((d, i) =>
       i === axis
-        ? shapes.reduce<ShapeDim>(
+        ? shapes.reduce<Dim>(
             (s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined),
             0,
           )
@@ -238,7 +234,7 @@ function inferNode(
       target.filter((d) => d === -1).length > 1
     )
       return [{ elemType: x?.elemType }];
-    const out: ShapeDim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
+    const out: Dim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
     return [{ elemType: x.elemType, shape: out }];
   }
   return [];
@@ -255,7 +251,7 @@ export function inferShapes(
 ): Map<string, TensorInfo> {
   const infos = new Map<string, TensorInfo>(outer ?? []);
   for (const t of graph.initializer) {
-    if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map(dimOf) });
+    if (t.name) infos.set(t.name, { elemType: t.data_type || undefined, shape: t.dims.map((d) => sizeOf(safeInt(d))) });
   }
   for (const v of [...graph.input, ...graph.value_info, ...graph.output]) {
     const info = v.name ? tensorInfoOfType(v.type) : undefined;

@@ -18,7 +18,8 @@
  * back), so the statistics are float32 as in the reference.
  */
 import { DataType } from '../codec/types.js';
-import { makeAttribute, makeTensor, type Dim } from '../graph/factory.js';
+import { makeAttribute, makeTensor } from '../graph/factory.js';
+import type { Dim } from '../graph/dims.js';
 import { cast, reduce, reshape, shapeOf, type OpBuilder } from '../builders/index.js';
 import type { FloatElemType } from '../tensor/make.js';
 import { SGE_EPS } from './reference.js';

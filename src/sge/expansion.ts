@@ -1,7 +1,7 @@
 /** The inline form of an SGE site: standard ops at the site, constants where shapes are static. */
 import type { NodeProto, TensorProto } from '../codec/types.js';
 import { DataType } from '../codec/types.js';
-import type { Dim } from '../graph/factory.js';
+import type { Dim } from '../graph/dims.js';
 import { OpBuilder } from '../builders/builder.js';
 import type { FloatElemType } from '../tensor/make.js';
 import { SGE_INLINE_MARKER } from './conventions.js';

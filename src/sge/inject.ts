@@ -11,7 +11,7 @@ import { NameAuthority } from '../graph/names.js';
 import { opsetVersion } from '../graph/opset.js';
 import { spliceAfterOutput } from '../graph/edit.js';
 import { GraphCycleError, topologicalSort } from '../graph/toposort.js';
-import type { ShapeDim } from '../graph/shapes.js';
+import type { Dim } from '../graph/dims.js';
 import { FLOAT16_MAX } from '../tensor/float16.js';
 import { checkOpset } from '../builders/opsets.js';
 import { buildSite, checkFunctionForm, installFunctionForm } from './site-form.js';
@@ -96,7 +96,7 @@ export function resolveGroups(groups: number | undefined, params: SgeParamsFile 
   return g;
 }
 
-const dimOut = (d: ShapeDim): number | string | null => (d === undefined ? null : d);
+const dimOut = (d: Dim): number | string | null => (d === undefined ? null : d);
 // One problem per line, so a refusal over many sites stays readable (and a few lines long).
 const listSome = (items: string[]): string =>
   items

@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { makeNode, makeTensor } from '../graph/factory.js';
 import type { NameAuthority } from '../graph/names.js';
 import { addFunction, addOpsetImport, irVersion, opsetVersion, raiseIrVersion } from '../graph/opset.js';
-import type { ShapeDim } from '../graph/shapes.js';
+import type { Dim } from '../graph/dims.js';
 import { toFloat16Bits } from '../tensor/float16.js';
 import type { FloatElemType } from '../tensor/make.js';
 import { SGE_DOMAIN, SGE_DOMAIN_VERSION, sgeBiasName, sgeNodeName, sgeOpFor, sgeWeightName } from './conventions.js';
@@ -37,7 +37,7 @@ export interface SiteFormOptions {
   readonly bias: ArrayLike<number>;
   readonly channels: number;
   /** X's shape as far as known (the inline form turns static dims into constants). */
-  readonly shape?: readonly ShapeDim[];
+  readonly shape?: readonly Dim[];
   readonly names: NameAuthority;
 }
 

@@ -7,7 +7,8 @@ import { ModelIndex } from '../graph/model-index.js';
 import type { GraphScope } from '../graph/scopes.js';
 import { findNodes, matchesNode, nodeSelector, selectableNames } from '../graph/select.js';
 import { isDefaultDomain } from '../graph/opset.js';
-import { inferModelShapes, type ShapeDim } from '../graph/shapes.js';
+import { inferModelShapes } from '../graph/shapes.js';
+import type { Dim } from '../graph/dims.js';
 import { nearestNames } from '../graph/suggest.js';
 import { UsageError } from '../errors.js';
 import { findInjectedSites, type InjectedSite } from './detect.js';
@@ -24,7 +25,7 @@ export interface SiteCandidate {
   /** Output channel count, when known. */
   readonly channels?: number;
   /** Output spatial dims (after N and C), when the rank is known. */
-  readonly spatial?: readonly ShapeDim[];
+  readonly spatial?: readonly Dim[];
   readonly elemType?: number;
   /** The SGE already inserted after this node, if any. */
   readonly existing?: InjectedSite;

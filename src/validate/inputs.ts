@@ -2,14 +2,12 @@
  * The inputs both models run on: what the graph inputs are, that both models agree on them, their
  * concrete shapes (from overrides or documented defaults) and seeded random values.
  */
-import type { Int64, ModelProto, ValueInfoProto } from '../codec/types.js';
+import type { ModelProto, ValueInfoProto } from '../codec/types.js';
+import { declaredDims, type Dim } from '../graph/dims.js';
 import { InputError, UsageError } from '../errors.js';
 import { allocate, elemTypeOf, elementCount, formatDims, type ElemType, type HostTensor } from './host-tensor.js';
 import { numberToFloat16Bits } from '../tensor/float16.js';
 import { createPrng } from './prng.js';
-
-/** A dimension as the model declares it: a number, a symbolic name, or unknown. */
-export type DeclaredDim = number | string | undefined;
 
 /** A graph input the caller must feed (graph inputs that are also initializers are excluded). */
 export interface InputSpec {
@@ -19,7 +17,7 @@ export interface InputSpec {
   /** Validation's element type, undefined when it cannot feed this type. */
   readonly type: ElemType | undefined;
   /** Declared dims; undefined when the rank is unknown. */
-  readonly dims: readonly DeclaredDim[] | undefined;
+  readonly dims: readonly Dim[] | undefined;
 }
 
 /** Default for a symbolic or unknown FIRST dimension (batch-like). */
@@ -51,25 +49,14 @@ export function outputSpecs(model: ModelProto): InputSpec[] {
 function specOf(vi: ValueInfoProto): InputSpec {
   const tt = vi.type?.tensor_type;
   const dataType = tt?.elem_type ?? 0;
-  const shape = tt && Object.hasOwn(tt, 'shape') ? tt.shape : undefined;
-  const dims = shape?.dim.map(
-    (d): DeclaredDim =>
-      Object.hasOwn(d, 'dim_value') ? declaredSize(d.dim_value) : d.dim_param ? d.dim_param : undefined,
-  );
+  // A negative dim_value, which no tensor has, counts as unknown; one past 2^53 stays (approximately),
+  // so such an input is refused as too large when generated, never an internal RangeError.
+  const dims = declaredDims(vi.type)?.map((d) => (typeof d === 'number' && d < 0 ? undefined : d));
   return { name: vi.name ?? '', dataType, type: elemTypeOf(dataType), dims };
 }
 
-/**
- * A declared dim_value: as is, even past 2^53 (approximately: such an input is refused as too large when
- * generated, never an internal RangeError); a negative one, which no tensor has, counts as unknown.
- */
-function declaredSize(v: Int64 | undefined): number | undefined {
-  const n = v === undefined ? 0 : typeof v === 'number' ? v : Number(v.toString());
-  return n >= 0 ? n : undefined;
-}
-
 /** `[N, 3, 224, 224]` style text of declared dims. */
-export function formatDeclared(dims: readonly DeclaredDim[] | undefined): string {
+export function formatDeclared(dims: readonly Dim[] | undefined): string {
   return dims ? `[${dims.map((d) => d ?? '?').join(', ')}]` : '(rank unknown)';
 }
 

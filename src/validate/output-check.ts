@@ -1,5 +1,6 @@
 /** Checking the original model's outputs in the rewritten one. */
 import type { ModelProto, ValueInfoProto } from '../codec/types.js';
+import { declaredDims } from '../graph/dims.js';
 import { compareValues, maxAbsDiff } from './compare.js';
 import { elementCount, elemTypeOf, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
 import type { OutputReport } from './report-types.js';
@@ -9,10 +10,9 @@ function declared(vi: ValueInfoProto | undefined): string {
   const tt = vi?.type?.tensor_type;
   if (!tt) return vi?.type ? 'non-tensor' : 'untyped';
   const type = elemTypeOf(tt.elem_type) ?? `DataType ${tt.elem_type ?? 0}`;
-  const dims = Object.hasOwn(tt, 'shape')
-    ? tt.shape!.dim.map((d) => (Object.hasOwn(d, 'dim_value') ? String(d.dim_value) : d.dim_param || '?'))
-    : undefined;
-  return `${type} ${dims ? `[${dims.join(', ')}]` : '(rank unknown)'}`;
+  // As declared: a negative dim_value is shown as written, not taken for unknown.
+  const dims = declaredDims(vi?.type);
+  return `${type} ${dims ? `[${dims.map((d) => d ?? '?').join(', ')}]` : '(rank unknown)'}`;
 }
 
 /**

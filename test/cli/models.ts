@@ -12,8 +12,8 @@ import {
   makeOpset,
   makeTensor,
   makeValueInfo,
-  type Dim,
 } from '../../src/graph/factory.js';
+import type { Dim } from '../../src/graph/dims.js';
 import { identityConvModel } from '../helpers/conv-models.js';
 
 /** Writes a model built in memory. */

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Long from 'long';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataType, encodeModel, type NodeProto, type TensorProto, type ValueInfoProto } from '../../src/codec/index.js';
 import {
@@ -18,6 +19,9 @@ import {
   makeTensor,
   makeValueInfo,
   ModelIndex,
+  declaredDims,
+  readDim,
+  tensorInfoOfType,
   type AttributeValue,
   type Dim,
   type TensorInfo,
@@ -240,5 +244,24 @@ describe('shape inference against onnx.shape_inference', () => {
       }
       if (got?.elemType !== undefined && ref?.elemType) expect(got.elemType).toBe(ref.elemType);
     });
+  });
+});
+
+describe('declared dims: the one reader of dim_value / dim_param', () => {
+  it('reads values as written, names, and unknowns; every consumer then decides what it accepts', () => {
+    const big = Long.fromString('9007199254740993'); // 2^53 + 1
+    const type = {
+      tensor_type: {
+        elem_type: F,
+        shape: {
+          dim: [{ dim_value: 2 }, { dim_param: 'N' }, {}, { dim_param: '' }, { dim_value: -1 }, { dim_value: big }],
+        },
+      },
+    };
+    expect(declaredDims(type)).toEqual([2, 'N', undefined, undefined, -1, 2 ** 53]);
+    expect(declaredDims({ tensor_type: { elem_type: F } })).toBeUndefined();
+    expect(readDim({ dim_value: Long.fromNumber(7) })).toBe(7);
+    // Shape inference computes only with non-negative safe sizes.
+    expect(tensorInfoOfType(type)?.shape).toEqual([2, 'N', undefined, undefined, undefined, undefined]);
   });
 });

@@ -1,14 +1,7 @@
 /** Small convolutional models built with the factory, for transform tests. */
 import { DataType, type ModelProto } from '../../src/codec/types.js';
-import {
-  makeGraph,
-  makeModel,
-  makeNode,
-  makeOpset,
-  makeValueInfo,
-  makeAttribute,
-  type Dim,
-} from '../../src/graph/factory.js';
+import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, makeAttribute } from '../../src/graph/factory.js';
+import type { Dim } from '../../src/graph/dims.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
 
 /** The values of an identity convolution weight [C, C, 1, …] (the conv output equals its input exactly). */

@@ -4,7 +4,8 @@
  */
 import { DataType } from '../../src/codec/types.js';
 import { encodeModel } from '../../src/codec/encode.js';
-import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, type Dim } from '../../src/graph/factory.js';
+import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo } from '../../src/graph/factory.js';
+import type { Dim } from '../../src/graph/dims.js';
 import { buildSgeNodes } from '../../src/sge/expansion.js';
 import { buildSgeFunction } from '../../src/sge/function.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DataType, type NodeProto } from '../../src/codec/types.js';
-import type { Dim } from '../../src/graph/factory.js';
+import type { Dim } from '../../src/graph/dims.js';
 import { buildSgeNodes } from '../../src/sge/expansion.js';
 import { buildSgeFunction } from '../../src/sge/function.js';
 import { referenceSge } from '../../src/sge/reference.js';

@@ -21,8 +21,8 @@ import {
   makeOpset,
   makeTensor,
   makeValueInfo,
-  type Dim,
 } from '../../src/graph/factory.js';
+import type { Dim } from '../../src/graph/dims.js';
 import { toFloat16Bits } from '../../src/tensor/float16.js';
 import { seededUniform } from '../helpers/random.js';
 

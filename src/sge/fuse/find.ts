@@ -16,7 +16,8 @@ import { int64ToNumber } from '../../codec/int64.js';
 import { ModelIndex } from '../../graph/model-index.js';
 import type { GraphScope } from '../../graph/scopes.js';
 import { isDefaultDomain } from '../../graph/opset.js';
-import { inferModelShapes, type ShapeDim, type TensorInfo } from '../../graph/shapes.js';
+import { inferModelShapes, type TensorInfo } from '../../graph/shapes.js';
+import type { Dim } from '../../graph/dims.js';
 import { SUPPORTED_ELEM_TYPES } from '../conventions.js';
 import { siteName } from '../sites.js';
 import { BlockInterpreter, isViewOp, type Value } from './interpret.js';
@@ -36,7 +37,7 @@ export interface ExportedBlock {
   /** Every node of the block (shape arithmetic and constants included), in graph order. */
   readonly nodes: readonly NodeProto[];
   /** X's shape as far as the model says (batch usually symbolic). */
-  readonly shape?: readonly ShapeDim[];
+  readonly shape?: readonly Dim[];
   readonly elemType: number;
   readonly channels?: number;
   readonly groups?: number;
@@ -143,7 +144,7 @@ function viewRoot(index: ModelIndex, name: string): string {
 }
 
 /** The frames to evaluate a block under, or why there are none. */
-function framesFor(shape: readonly ShapeDim[], channels: number | undefined): Frame[] | string {
+function framesFor(shape: readonly Dim[], channels: number | undefined): Frame[] | string {
   if (shape.length < 3) return `X has rank ${shape.length}; SGE needs [N, C, ...spatial]`;
   const c = typeof shape[1] === 'number' ? shape[1] : channels;
   if (c === undefined || c < 1) return "X's channel count is unknown";
@@ -202,7 +203,7 @@ function analyzeBlock(
   index: ModelIndex,
   anchor: Anchor,
   x: string,
-  shape: readonly ShapeDim[],
+  shape: readonly Dim[],
   elemType: number | undefined,
 ): { block: ExportedBlock; stage: number } | null {
   const producerRef = index.producer(x);
