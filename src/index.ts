@@ -91,7 +91,16 @@ export {
   type AttributeValue,
 } from './graph/factory.js';
 export { readDim, declaredDims, type Dim } from './graph/dims.js';
-export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './graph/shapes.js';
+export {
+  inferShapes,
+  inferModelShapes,
+  tensorInfoOfType,
+  registerShapeRule,
+  type ShapeRule,
+  type ShapeContext,
+  type ShapeDim,
+  type TensorInfo,
+} from './graph/shapes.js';
 export { nearestNames } from './graph/suggest.js';
 export { InputError, UsageError, ValidationFailure } from './errors.js';
 export {

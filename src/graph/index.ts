@@ -56,5 +56,14 @@ export {
   type AttributeValue,
 } from './factory.js';
 export { readDim, declaredDims, type Dim } from './dims.js';
-export { inferShapes, inferModelShapes, tensorInfoOfType, type ShapeDim, type TensorInfo } from './shapes.js';
+export {
+  inferShapes,
+  inferModelShapes,
+  tensorInfoOfType,
+  registerShapeRule,
+  type ShapeRule,
+  type ShapeContext,
+  type ShapeDim,
+  type TensorInfo,
+} from './shapes.js';
 export { nearestNames } from './suggest.js';

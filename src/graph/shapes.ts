@@ -133,111 +133,165 @@ function broadcast(a: readonly Dim[], b: readonly Dim[]): Dim[] {
   return out;
 }
 
-/** Infers output infos of one node from its input infos; entries may be undefined. */
-function inferNode(
+/** What a shape rule may look up besides the node's input infos. */
+export interface ShapeContext {
+  /** The values of an INT64 initializer (e.g. Reshape's target shape), when it is one. */
+  constInts(name: string): number[] | undefined;
+}
+
+/**
+ * Output infos of one node from its input infos (entries may be undefined; an empty list: nothing
+ * known). A rule must give unknown rather than wrong shapes.
+ */
+export type ShapeRule = (
   node: NodeProto,
-  inputs: (TensorInfo | undefined)[],
-  constInts: (name: string) => number[] | undefined,
-): (TensorInfo | undefined)[] {
-  if (!isDefaultDomain(node.domain)) {
-    if (node.domain === 'com.sge-inject') return [inputs[0]];
-    return [];
-  }
+  inputs: readonly (TensorInfo | undefined)[],
+  context: ShapeContext,
+) => (TensorInfo | undefined)[];
+
+const sameShape: ShapeRule = (_node, inputs) => [inputs[0]];
+
+const broadcasting: ShapeRule = (_node, inputs) => {
   const x = inputs[0];
-  const op = node.op_type ?? '';
-  if (SAME_SHAPE.has(op) && !BROADCAST.has(op)) return [x];
-  if (BROADCAST.has(op)) {
-    let shape = x?.shape;
-    for (const i of inputs.slice(1)) shape = shape && i?.shape ? broadcast(shape, i.shape) : undefined;
-    return [{ elemType: x?.elemType ?? inputs[1]?.elemType, shape }];
+  let shape = x?.shape;
+  for (const i of inputs.slice(1)) shape = shape && i?.shape ? broadcast(shape, i.shape) : undefined;
+  return [{ elemType: x?.elemType ?? inputs[1]?.elemType, shape }];
+};
+
+const cast: ShapeRule = (node, inputs) => [{ elemType: attrInt(node, 'to', 0) || undefined, shape: inputs[0]?.shape }];
+
+/** Conv and the sliding-window pools: [N, C, ...spatial] with each spatial size from its window. */
+const slidingWindow: ShapeRule = (node, inputs) => {
+  const x = inputs[0];
+  const isConv = node.op_type === 'Conv';
+  const xs = x?.shape;
+  const w = inputs[1]?.shape;
+  const kernel =
+    attrInts(node, 'kernel_shape') ??
+    (isConv && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
+  // X is [N, C, ...spatial]: anything shorter is not a valid input, and its output rank is unknown.
+  if (!xs || xs.length < 3) return [{ elemType: x?.elemType }];
+  const rank = xs.length - 2;
+  const channels = isConv ? w?.[0] : xs[1];
+  if (!kernel || kernel.length !== rank || kernel.some((k) => Number.isNaN(k))) {
+    return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<Dim>(rank).fill(undefined)] }];
   }
-  if (op === 'Cast') return [{ elemType: attrInt(node, 'to', 0) || undefined, shape: x?.shape }];
-  if (op === 'Conv' || op === 'MaxPool' || op === 'AveragePool' || op === 'LpPool') {
-    const xs = x?.shape;
-    const w = inputs[1]?.shape;
-    const kernel =
-      attrInts(node, 'kernel_shape') ??
-      (op === 'Conv' && w ? w.slice(2).map((d) => (typeof d === 'number' ? d : NaN)) : undefined);
-    // X is [N, C, ...spatial]: anything shorter is not a valid input, and its output rank is unknown.
-    if (!xs || xs.length < 3) return [{ elemType: x?.elemType }];
-    const rank = xs.length - 2;
-    const channels = op === 'Conv' ? w?.[0] : xs[1];
-    if (!kernel || kernel.length !== rank || kernel.some((k) => Number.isNaN(k))) {
-      return [{ elemType: x?.elemType, shape: [xs[0], channels, ...new Array<Dim>(rank).fill(undefined)] }];
-    }
-    const strides = attrInts(node, 'strides') ?? new Array<number>(rank).fill(1);
-    const dil = attrInts(node, 'dilations') ?? new Array<number>(rank).fill(1);
-    const pads = attrInts(node, 'pads') ?? new Array<number>(2 * rank).fill(0);
-    const autoPad = attrString(node, 'auto_pad');
-    const ceil = attrInt(node, 'ceil_mode', 0) === 1;
-    const spatial = xs
-      .slice(2)
-      .map((d, i) =>
-        windowOut(
-          d,
-          kernel[i]!,
-          strides[i] ?? 1,
-          dil[i] ?? 1,
-          (pads[i] ?? 0) + (pads[i + rank] ?? 0),
-          autoPad === 'NOTSET' ? undefined : autoPad,
-          ceil,
-        ),
-      );
-    return [{ elemType: x?.elemType, shape: [xs[0], channels, ...spatial] }];
-  }
-  if (op === 'GlobalAveragePool' || op === 'GlobalMaxPool' || op === 'GlobalLpPool') {
-    return [
-      {
-        elemType: x?.elemType,
-        shape: x?.shape && x.shape.length >= 2 ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined,
-      },
-    ];
-  }
-  if (op === 'Flatten' && x?.shape) {
-    let axis = attrInt(node, 'axis', 1);
-    if (axis < 0) axis += x.shape.length;
-    if (axis < 0 || axis > x.shape.length) return [{ elemType: x.elemType }];
-    const prod = (ds: readonly Dim[]): Dim =>
-      ds.reduce<Dim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
-    return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
-  }
-  if (op === 'Gemm') {
-    const a = x?.shape,
-      b = inputs[1]?.shape;
-    const m = a?.length === 2 ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
-    const n = b?.length === 2 ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
-    return [{ elemType: x?.elemType, shape: [m, n] }];
-  }
-  if (op === 'Concat') {
-    const shapes = inputs.map((i) => i?.shape);
-    if (shapes.length === 0 || shapes.some((s) => !s)) return [{ elemType: x?.elemType }];
-    const rank = shapes[0]!.length;
-    let axis = attrInt(node, 'axis', 0);
-    if (axis < 0) axis += rank;
-    if (axis < 0 || axis >= rank || shapes.some((sh) => sh!.length !== rank)) return [{ elemType: x?.elemType }];
-    const out = shapes[0]!.map((d, i) =>
-      i === axis
-        ? shapes.reduce<Dim>(
-            (s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined),
-            0,
-          )
-        : d,
+  const strides = attrInts(node, 'strides') ?? new Array<number>(rank).fill(1);
+  const dil = attrInts(node, 'dilations') ?? new Array<number>(rank).fill(1);
+  const pads = attrInts(node, 'pads') ?? new Array<number>(2 * rank).fill(0);
+  const autoPad = attrString(node, 'auto_pad');
+  const ceil = attrInt(node, 'ceil_mode', 0) === 1;
+  const spatial = xs
+    .slice(2)
+    .map((d, i) =>
+      windowOut(
+        d,
+        kernel[i]!,
+        strides[i] ?? 1,
+        dil[i] ?? 1,
+        (pads[i] ?? 0) + (pads[i + rank] ?? 0),
+        autoPad === 'NOTSET' ? undefined : autoPad,
+        ceil,
+      ),
     );
-    return [{ elemType: x?.elemType, shape: out }];
-  }
-  if (op === 'Reshape') {
-    const target = constInts(node.input[1] ?? '');
-    if (
-      !target ||
-      !x?.shape ||
-      target.some((d) => !Number.isSafeInteger(d) || d < -1) ||
-      target.filter((d) => d === -1).length > 1
-    )
-      return [{ elemType: x?.elemType }];
-    const out: Dim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
-    return [{ elemType: x.elemType, shape: out }];
-  }
-  return [];
+  return [{ elemType: x?.elemType, shape: [xs[0], channels, ...spatial] }];
+};
+
+const globalPool: ShapeRule = (_node, inputs) => {
+  const x = inputs[0];
+  return [
+    {
+      elemType: x?.elemType,
+      shape: x?.shape && x.shape.length >= 2 ? [x.shape[0], x.shape[1], ...x.shape.slice(2).map(() => 1)] : undefined,
+    },
+  ];
+};
+
+const flatten: ShapeRule = (node, inputs) => {
+  const x = inputs[0];
+  if (!x?.shape) return [];
+  let axis = attrInt(node, 'axis', 1);
+  if (axis < 0) axis += x.shape.length;
+  if (axis < 0 || axis > x.shape.length) return [{ elemType: x.elemType }];
+  const prod = (ds: readonly Dim[]): Dim =>
+    ds.reduce<Dim>((p, d) => (typeof p === 'number' && typeof d === 'number' ? p * d : undefined), 1);
+  return [{ elemType: x.elemType, shape: [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))] }];
+};
+
+const gemm: ShapeRule = (node, inputs) => {
+  const a = inputs[0]?.shape,
+    b = inputs[1]?.shape;
+  const m = a?.length === 2 ? a[attrInt(node, 'transA', 0) ? 1 : 0] : undefined;
+  const n = b?.length === 2 ? b[attrInt(node, 'transB', 0) ? 0 : 1] : undefined;
+  return [{ elemType: inputs[0]?.elemType, shape: [m, n] }];
+};
+
+const concat: ShapeRule = (node, inputs) => {
+  const x = inputs[0];
+  const shapes = inputs.map((i) => i?.shape);
+  if (shapes.length === 0 || shapes.some((s) => !s)) return [{ elemType: x?.elemType }];
+  const rank = shapes[0]!.length;
+  let axis = attrInt(node, 'axis', 0);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank || shapes.some((sh) => sh!.length !== rank)) return [{ elemType: x?.elemType }];
+  const out = shapes[0]!.map((d, i) =>
+    i === axis
+      ? shapes.reduce<Dim>(
+          (s, sh) => (typeof s === 'number' && typeof sh![i] === 'number' ? s + (sh![i] as number) : undefined),
+          0,
+        )
+      : d,
+  );
+  return [{ elemType: x?.elemType, shape: out }];
+};
+
+const reshape: ShapeRule = (node, inputs, context) => {
+  const x = inputs[0];
+  const target = context.constInts(node.input[1] ?? '');
+  if (
+    !target ||
+    !x?.shape ||
+    target.some((d) => !Number.isSafeInteger(d) || d < -1) ||
+    target.filter((d) => d === -1).length > 1
+  )
+    return [{ elemType: x?.elemType }];
+  const out: Dim[] = target.map((d, i) => (d === 0 ? x.shape![i] : d === -1 ? undefined : d));
+  return [{ elemType: x.elemType, shape: out }];
+};
+
+/** The rules for ai.onnx operators, by op_type. */
+const STANDARD_RULES: ReadonlyMap<string, ShapeRule> = new Map<string, ShapeRule>([
+  ...[...SAME_SHAPE].filter((op) => !BROADCAST.has(op)).map((op) => [op, sameShape] as const),
+  ...[...BROADCAST].map((op) => [op, broadcasting] as const),
+  ['Cast', cast],
+  ...['Conv', 'MaxPool', 'AveragePool', 'LpPool'].map((op) => [op, slidingWindow] as const),
+  ...['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'].map((op) => [op, globalPool] as const),
+  ['Flatten', flatten],
+  ['Gemm', gemm],
+  ['Concat', concat],
+  ['Reshape', reshape],
+]);
+
+/** Rules callers registered for operators of other domains: domain → op_type (or '*') → rule. */
+const CUSTOM_RULES = new Map<string, Map<string, ShapeRule>>();
+
+/**
+ * Teaches shape inference an operator of a custom domain (as graphsurgeon's `register` lets callers
+ * add ops), so the graph core needs to know nothing of its callers' operators. `opType` '*' covers
+ * every operator of the domain that has no rule of its own. A later registration replaces an earlier.
+ */
+export function registerShapeRule(domain: string, opType: string, rule: ShapeRule): void {
+  if (isDefaultDomain(domain)) throw new TypeError('registerShapeRule: the ai.onnx operators have their rules');
+  const byOp = CUSTOM_RULES.get(domain) ?? new Map<string, ShapeRule>();
+  byOp.set(opType, rule);
+  CUSTOM_RULES.set(domain, byOp);
+}
+
+function ruleFor(node: NodeProto): ShapeRule | undefined {
+  const op = node.op_type ?? '';
+  if (isDefaultDomain(node.domain)) return STANDARD_RULES.get(op);
+  const byOp = CUSTOM_RULES.get(node.domain!);
+  return byOp?.get(op) ?? byOp?.get('*');
 }
 
 /**
@@ -267,12 +321,14 @@ export function inferShapes(
     }
     return undefined;
   };
+  const context: ShapeContext = { constInts };
   for (const node of graph.node) {
-    const outs = inferNode(
-      node,
-      node.input.map((n) => (n ? infos.get(n) : undefined)),
-      constInts,
-    );
+    const outs =
+      ruleFor(node)?.(
+        node,
+        node.input.map((n) => (n ? infos.get(n) : undefined)),
+        context,
+      ) ?? [];
     node.output.forEach((name, i) => {
       const inferred = outs[i];
       const declared = infos.get(name);

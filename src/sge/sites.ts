@@ -12,6 +12,7 @@ import type { Dim } from '../graph/dims.js';
 import { nearestNames } from '../graph/suggest.js';
 import { UsageError } from '../errors.js';
 import { findInjectedSites, type InjectedSite } from './detect.js';
+import './shape-rule.js'; // shape inference learns the SGE operator
 
 /** A node an SGE could follow, and what is known about its output. */
 export interface SiteCandidate {

@@ -21,6 +21,7 @@ import {
   ModelIndex,
   declaredDims,
   readDim,
+  registerShapeRule,
   tensorInfoOfType,
   type AttributeValue,
   type Dim,
@@ -263,5 +264,37 @@ describe('declared dims: the one reader of dim_value / dim_param', () => {
     expect(readDim({ dim_value: Long.fromNumber(7) })).toBe(7);
     // Shape inference computes only with non-negative safe sizes.
     expect(tensorInfoOfType(type)?.shape).toEqual([2, 'N', undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('shape rules for custom operators', () => {
+  const customModel = (domain: string) =>
+    makeModel(
+      makeGraph({
+        node: [
+          makeNode({ op_type: 'Twice', domain, name: 'twice', input: ['x'], output: ['y'] }),
+          makeNode({ op_type: 'Relu', name: 'relu', input: ['y'], output: ['z'] }),
+        ],
+        input: [makeValueInfo('x', F, ['N', 8, 5, 5])],
+        output: [{ name: 'z', metadata_props: [] }],
+      }),
+      [makeOpset('', 13), makeOpset(domain, 1)],
+    );
+
+  it('an operator of another domain is unknown until a caller registers its rule', () => {
+    const before = inferModelShapes(new ModelIndex(customModel('com.example.a')));
+    expect(before.get('z')?.shape).toBeUndefined();
+    registerShapeRule('com.example.a', 'Twice', (_node, inputs) => [inputs[0]]);
+    const after = inferModelShapes(new ModelIndex(customModel('com.example.a')));
+    expect(after.get('z')?.shape).toEqual(['N', 8, 5, 5]);
+    // Registered for that op of that domain only.
+    expect(inferModelShapes(new ModelIndex(customModel('com.example.b'))).get('z')?.shape).toBeUndefined();
+    expect(() => registerShapeRule('ai.onnx', 'Relu', () => [])).toThrow(TypeError);
+  });
+
+  it('the SGE layer registers its operator: shapes flow through an SGE node', async () => {
+    await import('../../src/sge/shape-rule.js');
+    const shapes = inferModelShapes(new ModelIndex(customModel('com.sge-inject')));
+    expect(shapes.get('z')?.shape).toEqual(['N', 8, 5, 5]);
   });
 });

@@ -19,6 +19,7 @@ import { isDefaultDomain } from '../../graph/opset.js';
 import { inferModelShapes, type TensorInfo } from '../../graph/shapes.js';
 import type { Dim } from '../../graph/dims.js';
 import { SUPPORTED_ELEM_TYPES } from '../conventions.js';
+import '../shape-rule.js'; // shape inference learns the SGE operator
 import { siteName } from '../sites.js';
 import { BlockInterpreter, isViewOp, type Value } from './interpret.js';
 import { inputLayout, sameLayout } from './layout.js';
