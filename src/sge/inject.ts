@@ -118,12 +118,54 @@ const HINTS = {
   taken: 'rename that tensor or node in the model (or strip the SGE that made it first)',
 } as const;
 
+/** Why one site cannot take SGE, and the way out (said once per kind, however many sites have it). */
+export interface Refusal {
+  readonly text: string;
+  readonly hint: string;
+}
+
+/** A site the plan inserts SGE at, with everything its block is built from. */
+export interface PlannedSite {
+  readonly site: SiteCandidate;
+  readonly elemType: number;
+  readonly weight: ArrayLike<number>;
+  readonly bias: ArrayLike<number>;
+}
+
+/**
+ * What {@link injectSge} will do, worked out without changing the model: every site it inserts SGE at,
+ * or every reason it refuses (all of them, so one run names every problem).
+ */
+export type InjectionPlan =
+  | {
+      readonly ok: true;
+      readonly opset: number;
+      readonly groups: number;
+      readonly mode: 'function' | 'inline';
+      readonly sites: readonly PlannedSite[];
+      /** Sites whose existing SGE is replaced first (`force`). */
+      readonly replace: ReadonlySet<string>;
+      readonly warnings: string[];
+    }
+  | { readonly ok: false; readonly refusals: readonly Refusal[]; readonly warnings: string[] };
+
 /**
  * Inserts SGE after each chosen node of `model`, in place, and returns a report.
  * Callers who need the original should keep its bytes: the model is edited.
  * @throws UsageError / InputError naming the site and the way out; the model is unchanged then.
  */
 export function injectSge(model: ModelProto, options: InjectOptions): InjectReport {
+  const plan = planInjection(model, options);
+  if (!plan.ok) throw refusalError(plan.refusals);
+  return applyInjection(model, plan);
+}
+
+/**
+ * The plan for `options` on `model`: reads the model, never changes it.
+ * @throws TypeError / UsageError / InputError for bad arguments, patterns and models (before any site
+ *   is judged); a site that cannot take SGE is a refusal in the plan instead.
+ */
+export function planInjection(model: ModelProto, options: InjectOptions): InjectionPlan {
   checkInjectArguments(model, options);
   checkIrVersion(model);
   const opset = opsetVersion(model, '');
@@ -137,56 +179,57 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
   const candidates = describeCandidates(model, options.opTypes ?? ['Conv'], index);
   const sites = selectSites(model, options, candidates);
 
-  const problems: string[] = [];
-  const hints = new Set<string>();
-  const problem = (text: string, hint: keyof typeof HINTS): void => {
-    problems.push(text);
-    hints.add(HINTS[hint]);
+  const refusals: Refusal[] = [];
+  const refuse = (text: string, hint: keyof typeof HINTS): void => {
+    refusals.push({ text, hint: HINTS[hint] });
   };
   const warnings: string[] = [];
   const foreign = new Set(foreignSgeFunctions(model).map((f) => f.name));
   for (const s of sites) {
     if (options.force && s.existing?.mode === 'function' && foreign.has(s.existing.outputNode?.op_type)) {
-      problem(
+      refuse(
         `site '${s.name}' is followed by a call of the model's own ${s.existing.outputNode?.op_type} (a body sge-inject did not write): --force replaces only sge-inject's SGE`,
         'existing',
       );
       continue;
     }
     const judged = judgeSite(s, groups, Boolean(options.force));
-    for (const p of judged.problems) problem(p.text, p.kind);
+    for (const p of judged.problems) refuse(p.text, p.kind);
     warnings.push(...judged.warnings);
   }
-  for (const clash of nameClashes(model, sites)) problem(clash.text, clash.kind);
-  const params = resolveParams(sites, groups, options.params, warnings, (text) => problem(text, 'params'));
-  if (problems.length > 0) {
-    throw new InputError(
-      problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE:${listSome(problems)}`,
-      [...hints].join('; '),
-    );
-  }
+  for (const clash of nameClashes(model, sites)) refuse(clash.text, clash.kind);
+  const params = resolveParams(sites, groups, options.params, warnings, (text) => refuse(text, 'params'));
+  if (refusals.length > 0) return { ok: false, refusals, warnings };
+  const planned = sites.map((s): PlannedSite => {
+    const { weight, bias } = params.get(s.name)!;
+    return { site: s, elemType: s.elemType ?? DataType.FLOAT, weight, bias };
+  });
+  const replace = new Set(options.force ? sites.filter((s) => s.existing).map((s) => s.existing!.name) : []);
+  return { ok: true, opset, groups, mode, sites: planned, replace, warnings };
+}
 
-  // Checks passed: from here on the model changes.
-  const replaced = new Set<string>();
-  if (options.force) {
-    const names = new Set(sites.filter((s) => s.existing).map((s) => s.existing!.name));
-    if (names.size) {
-      stripSge(model, (site) => names.has(site.name));
-      for (const n of names) replaced.add(n);
-    }
-  }
+/** The one error for a refused plan: every problem, one a line, and each kind's way out once. */
+function refusalError(refusals: readonly Refusal[]): InputError {
+  const problems = refusals.map((r) => r.text);
+  return new InputError(
+    problems.length === 1 ? problems[0]! : `${problems.length} sites cannot take SGE:${listSome(problems)}`,
+    [...new Set(refusals.map((r) => r.hint))].join('; '),
+  );
+}
+
+/** Carries out a plan: the model changes here, and nothing here can refuse. */
+function applyInjection(model: ModelProto, plan: Extract<InjectionPlan, { ok: true }>): InjectReport {
+  const { opset, groups, mode } = plan;
+  const warnings = [...plan.warnings];
+  if (plan.replace.size) stripSge(model, (site) => plan.replace.has(site.name));
   const authority = new NameAuthority(model);
   const before = countModel(model);
   const elemTypesUsed = new Set<number>();
-  const reports: SiteReport[] = [];
-  for (const s of sites) {
-    const elemType = s.elemType ?? DataType.FLOAT;
+  for (const { site: s, elemType, weight, bias } of plan.sites) {
     elemTypesUsed.add(elemType);
-    const p = params.get(s.name)!;
-    const node = s.node;
     spliceAfterOutput({
       graph: s.scope.graph,
-      anchor: node,
+      anchor: s.node,
       names: authority,
       xBase: `${s.output}/pre_sge`,
       build: (x, y) =>
@@ -197,14 +240,20 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
           site: s.name,
           x,
           y,
-          weight: p.weight,
-          bias: p.bias,
+          weight,
+          bias,
           channels: s.channels!,
           shape: s.spatial ? [undefined, s.channels!, ...s.spatial] : undefined,
           names: authority,
         }),
     });
-    reports.push({
+  }
+  const form = mode === 'function' ? installFunctionForm(model, opset, elemTypesUsed) : undefined;
+  if (form) warnings.push(...form.warnings);
+  for (const scope of graphScopes(model)) topologicalSort(scope.graph);
+  const after = countModel(model);
+  return {
+    sites: plan.sites.map(({ site: s, elemType }) => ({
       name: s.name,
       opType: s.opType,
       graph: s.scope.path,
@@ -213,15 +262,8 @@ export function injectSge(model: ModelProto, options: InjectOptions): InjectRepo
       groups,
       elemType: elemType === DataType.FLOAT16 ? 'float16' : 'float32',
       mode,
-      replaced: replaced.has(s.name),
-    });
-  }
-  const form = mode === 'function' ? installFunctionForm(model, opset, elemTypesUsed) : undefined;
-  if (form) warnings.push(...form.warnings);
-  for (const scope of graphScopes(model)) topologicalSort(scope.graph);
-  const after = countModel(model);
-  return {
-    sites: reports,
+      replaced: plan.replace.has(s.name),
+    })),
     groups,
     mode,
     nodesAdded: after.nodes - before.nodes,

@@ -10,7 +10,7 @@ import { int64ToNumber } from '../../src/codec/int64.js';
 import { makeAttribute, makeGraph, makeModel, makeNode, makeOpset, makeValueInfo } from '../../src/graph/factory.js';
 import { ModelIndex } from '../../src/graph/model-index.js';
 import { topologicalSort } from '../../src/graph/toposort.js';
-import { injectSge, type InjectOptions } from '../../src/sge/inject.js';
+import { injectSge, planInjection, type InjectOptions } from '../../src/sge/inject.js';
 import { parseSgeParams, type SgeParamsFile } from '../../src/sge/params.js';
 import { referenceSge } from '../../src/sge/reference.js';
 import { stripSge } from '../../src/sge/strip.js';
@@ -368,6 +368,36 @@ describe('graph structure', () => {
       const hex = Buffer.from(encodeModel(model)).toString('hex');
       for (const [where, bytes] of Object.entries(markers))
         expect(hex.includes(bytes), `${where} lost in ${mode} mode`).toBe(true);
+    }
+  });
+});
+
+describe('planInjection: every site or every refusal, the model untouched', () => {
+  const fixture = () => new Uint8Array(readFileSync(`${FIXTURES}models/mini_resnet_bottleneck_op13.onnx`));
+
+  it('plans every site without editing, and injectSge carries out exactly that plan', () => {
+    const bytes = fixture();
+    const model = decodeModel(bytes);
+    const plan = planInjection(model, { after: ['*/conv3/Conv'], groups: 8 });
+    expect(Buffer.from(encodeModel(model)).equals(Buffer.from(bytes))).toBe(true);
+    if (!plan.ok) throw new Error('expected a plan');
+    const report = injectSge(model, { after: ['*/conv3/Conv'], groups: 8 });
+    expect(plan.sites.map((p) => p.site.name)).toEqual(report.sites.map((s) => s.name));
+    expect(plan.sites.map((p) => Array.from(p.weight))).toEqual(report.sites.map(() => new Array(8).fill(0)));
+  });
+
+  it('returns every refusal at once, each with its way out', () => {
+    const bytes = fixture();
+    const model = decodeModel(bytes);
+    // 12 divides none of the conv3 channel counts (32, 64, 128): one refusal per site.
+    const plan = planInjection(model, { after: ['*/conv3/Conv'], groups: 12 });
+    expect(Buffer.from(encodeModel(model)).equals(Buffer.from(bytes))).toBe(true);
+    if (plan.ok) throw new Error('expected refusals');
+    const sites = model.graph!.node.filter((n) => n.name?.endsWith('/conv3/Conv')).length;
+    expect(plan.refusals).toHaveLength(sites);
+    for (const r of plan.refusals) {
+      expect(r.text).toMatch(/groups 12 does not divide/);
+      expect(r.hint).toMatch(/choose --groups that divides/);
     }
   });
 });
