@@ -1,9 +1,8 @@
 /** Output paths: the default name beside the model, and the checks done before any work starts. */
-import type { Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { InputError, UsageError } from '../errors.js';
-import { checkReplaceable } from '../io/target.js';
+import { UsageError } from '../errors.js';
+import { checkOutputTarget } from '../io/target.js';
 import { checkExternalRefs } from '../io/external-check.js';
 import { collectTensors } from '../external/tensors.js';
 import { modelOrigin } from '../io/provenance.js';
@@ -68,32 +67,7 @@ export async function checkOutputPath(input: string, output: string, overwrite: 
       'pass --overwrite to replace it (atomically), or -o another path',
     );
   }
-  const folder = dirname(resolve(output));
-  let st: Stats;
-  try {
-    st = await stat(folder);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new InputError(
-        `cannot write ${output}: permission denied for the folder ${dirname(output)}`,
-        'choose an output folder you can write to',
-        { cause: err },
-      );
-    }
-    if (code === 'ENOTDIR')
-      throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path', { cause: err });
-    throw new InputError(
-      `the output folder ${dirname(output)} does not exist`,
-      'create it first, or choose another -o path',
-      { cause: err },
-    );
-  }
-  if (!st.isDirectory()) throw new InputError(`${dirname(output)} is not a folder`, 'choose another -o path');
-  const out = await stat(output).catch(() => undefined);
-  if (out?.isDirectory())
-    throw new InputError(`the output ${output} is a folder`, 'give a file name, e.g. -o model.sge.onnx');
-  await checkReplaceable(output);
+  await checkOutputTarget(output);
 }
 
 /** The files validation reads from an --inputs folder (its .pb and .npy files), as command inputs. */

@@ -16,7 +16,7 @@ import { writeError } from './fs-errors.js';
 import { MAX_MODEL_FILE_BYTES } from './load.js';
 import { modelOrigin } from './provenance.js';
 import { collectTensors, withSwappedTensors } from '../external/tensors.js';
-import { checkReplaceable } from './target.js';
+import { checkOutputTarget, checkReplaceable } from './target.js';
 
 /** Options of {@link saveModel}. */
 export interface SaveOptions {
@@ -63,32 +63,6 @@ export interface SaveReport {
   readonly notes: readonly string[];
 }
 
-async function checkOutput(target: string, given: string): Promise<void> {
-  const folder = dirname(target);
-  try {
-    const st = await stat(folder);
-    if (!st.isDirectory())
-      throw new InputError(
-        `output folder ${dirname(given)} is not a folder`,
-        'choose an output path inside an existing folder',
-      );
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(
-      `output folder ${dirname(given) || '.'} does not exist`,
-      'create it first, or choose another output path',
-      { cause: err },
-    );
-  }
-  try {
-    if ((await stat(target)).isDirectory())
-      throw new InputError(`${given} is a folder`, 'give a file path for the output model');
-  } catch (err) {
-    if (err instanceof InputError) throw err; // a missing target is the usual case
-  }
-  await checkReplaceable(target, given);
-}
-
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -127,7 +101,7 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
     throw new InputError(`${path} ends with '/', which names a folder`, 'give a file path for the output model');
   const target = resolve(path);
   const outDir = dirname(target);
-  await checkOutput(target, path);
+  await checkOutputTarget(target, path);
 
   const origin = modelOrigin(model);
   const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : (origin?.baseDir ?? outDir);
