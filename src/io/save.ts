@@ -11,7 +11,13 @@ import { encodeModelChunks, type EncodedChunks } from '../codec/encode.js';
 import type { ModelProto } from '../codec/types.js';
 import { PendingFile, syncFolder } from './atomic-write.js';
 import { writeDataPieces } from './data-file.js';
-import { EXTERNAL_DEFAULTS, planExternalData, type ExternalDataOptions, type ExternalPlan } from './external-plan.js';
+import {
+  EXTERNAL_DEFAULTS,
+  planExternalData,
+  type DataFilePlan,
+  type ExternalDataOptions,
+  type ExternalPlan,
+} from './external-plan.js';
 import { writeError } from './fs-errors.js';
 import { MAX_MODEL_FILE_BYTES } from './load.js';
 import { modelOrigin } from './provenance.js';
@@ -100,14 +106,33 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   if (/[/\\]$/.test(path))
     throw new InputError(`${path} ends with '/', which names a folder`, 'give a file path for the output model');
   const target = resolve(path);
-  const outDir = dirname(target);
   await checkOutputTarget(target, path);
+  const durable = options.durable ?? (await exists(target));
+  const save = await planSave(model, target, options);
+  await writeFiles(save, target, path, durable);
+  return saveReport(save, target);
+}
 
+/** What a save writes: the encoded model, and what it does about external data. */
+interface SavePlan {
+  readonly plan: ExternalPlan;
+  readonly encoded: EncodedChunks;
+  /** The new data file, when one gets tensors. */
+  readonly dataFile?: DataFilePlan;
+  /** True when external data was chosen because the model would pass the size limit. */
+  readonly automatic: boolean;
+}
+
+/**
+ * Encodes the model with its external data plan, switching to external data when the model would pass
+ * `maxModelBytes` (unless refused), and checks every file the save replaces. Writes nothing.
+ */
+async function planSave(model: ModelProto, target: string, options: SaveOptions): Promise<SavePlan> {
+  const outDir = dirname(target);
   const origin = modelOrigin(model);
   const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : (origin?.baseDir ?? outDir);
   const source = origin?.path ?? 'the model';
   const limit = options.maxModelBytes ?? MAX_MODEL_FILE_BYTES;
-  const durable = options.durable ?? (await exists(target));
   const slots = collectTensors(model);
   const requested = options.externalData;
   let external: ExternalDataOptions | undefined = requested === true ? {} : requested || undefined;
@@ -145,9 +170,17 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
   const dataFile = plan.dataFile && plan.dataFile.tensors > 0 ? plan.dataFile : undefined;
   if (plan.dataFile && !dataFile)
     plan.notes.push(`no initializer reached the external data threshold: no data file written`);
-
   // Every file this save replaces is checked before the first byte is written.
   if (dataFile) await checkReplaceable(dataFile.path, dataFile.location);
+  return { plan, encoded, dataFile, automatic };
+}
+
+/**
+ * Writes every file of the save beside its target and renames them into place, data first and the
+ * model last; on any failure every file written so far is removed and nothing is replaced.
+ */
+async function writeFiles(save: SavePlan, target: string, path: string, durable: boolean): Promise<void> {
+  const { plan, encoded, dataFile } = save;
   const pending: PendingFile[] = [];
   try {
     for (const c of plan.copies) {
@@ -172,12 +205,15 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
     for (const f of pending) await f.commit();
   } catch (err) {
     for (const f of pending) await f.discard();
-    throw writeError(err, outDir, path);
+    throw writeError(err, dirname(target), path);
   }
   if (durable) {
     for (const folder of new Set(pending.map((f) => dirname(f.target)))) await syncFolder(folder);
   }
+}
 
+function saveReport(save: SavePlan, target: string): SaveReport {
+  const { plan, encoded, dataFile } = save;
   return {
     path: target,
     byteLength: encoded.byteLength,
@@ -188,7 +224,7 @@ export async function saveModel(model: ModelProto, path: string, options: SaveOp
             path: dataFile.path,
             tensors: dataFile.tensors,
             byteLength: dataFile.byteLength,
-            automatic,
+            automatic: save.automatic,
           },
         }
       : {}),
