@@ -3,7 +3,7 @@
  */
 import { referenceSge } from '../sge/reference.js';
 import type { InjectedSite } from '../sge/detect.js';
-import { bitwiseEqual, compareValues } from './compare.js';
+import { bitwiseEqual, compareValues, type Comparison, type Tolerance } from './compare.js';
 import { siteMacs } from './cost.js';
 import { float16InputAllowance } from './fp16-allowance.js';
 import { formatDims, toFloat64, type HostTensor } from './host-tensor.js';
@@ -33,6 +33,55 @@ export interface SiteContext {
  * blocks bypassed against the original's conv output.
  */
 export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
+  const read = readSite(site, ctx);
+  if ('verdict' in read) return read;
+  const { x, shape, withShape } = read;
+  const tolerance = toleranceFor(x.type, ctx.settings);
+  const output = judgeOutput(site, read, tolerance, ctx);
+  const input = judgeInput(site, tolerance, ctx);
+  const { cmp } = output;
+  const reasons = [...output.reasons, ...input.reasons];
+  const notes = [...output.notes];
+  if (cmp.expectedNaN > 0) {
+    notes.push(
+      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (${whyReferenceNaN(output.xs, shape)})${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
+    );
+  }
+  const checked = input.checked;
+  if (checked && !checked.bitwiseEqual && checked.failures === 0)
+    notes.push(
+      `X matches the original's conv output within tolerance but not bit for bit (max abs ${fmt(checked.maxAbs)})`,
+    );
+  return {
+    ...withShape,
+    maxAbs: cmp.maxAbs,
+    maxRel: cmp.maxRel,
+    failures: cmp.failures,
+    elements: cmp.count,
+    referenceNaN: cmp.expectedNaN,
+    input: checked,
+    tolerance,
+    verdict: reasons.length ? 'fail' : 'pass',
+    reason: [...reasons, ...notes].join('; '),
+  };
+}
+
+/** What a site's judgement starts from, once its tensors and parameters are there and fit. */
+interface SiteTensors {
+  readonly x: HostTensor;
+  readonly y: HostTensor;
+  readonly shape: number[];
+  readonly weight: ArrayLike<number>;
+  readonly bias: ArrayLike<number>;
+  /** The report's fields known so far. */
+  readonly withShape: Omit<SiteReport, 'verdict' | 'reason'>;
+}
+
+/**
+ * The site's X, Y and parameters from the runs, or the report of a site that cannot be judged (a
+ * malformed site, one inside a subgraph, missing outputs or parameters, types or shapes that do not fit).
+ */
+function readSite(site: InjectedSite, ctx: SiteContext): SiteTensors | SiteReport {
   const base = {
     site: site.name,
     form: site.mode,
@@ -79,18 +128,29 @@ export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
   if (shape.length < 3 || groups === 0 || shape[1]! % groups !== 0) {
     return { ...withShape, verdict: 'fail', reason: `${groups} groups do not fit X of shape ${formatDims(shape)}` };
   }
+  return { x, y, shape, weight, bias, withShape };
+}
+
+/**
+ * Y against the float64 reference SGE of X. float32: Y in the full model. float16: Y of the site run
+ * alone on the same X (exact float16 input) against the reference, and Y in the full model within the
+ * input-rounding allowance (onnxruntime may have fed the site the unrounded conv output there).
+ */
+function judgeOutput(
+  site: InjectedSite,
+  t: SiteTensors,
+  tolerance: Tolerance,
+  ctx: SiteContext,
+): { cmp: Comparison; xs: Float64Array; reasons: string[]; notes: string[] } {
+  const { x, y, shape, weight, bias } = t;
   const reasons: string[] = [];
   const notes: string[] = [];
-  const tolerance = toleranceFor(x.type, ctx.settings);
   const xs = toFloat64(x);
   const reference = referenceSge(xs, shape, weight, bias);
-  const describe = (c: ReturnType<typeof compareValues>, extra = '') => {
+  const describe = (c: Comparison, extra = '') => {
     const f = c.firstFailure!;
     return `differs from the reference SGE in ${c.failures} of ${c.count} elements (max abs ${fmt(c.maxAbs)}, max rel ${fmt(c.maxRel)}; first at index ${f.index}: ${f.actual} vs ${f.expected}; rtol ${tolerance.rtol}, atol ${tolerance.atol}${extra})`;
   };
-  // float32: Y in the full model against the reference. float16: Y of the site run alone on the same
-  // X (exact float16 input) against the reference, and Y in the full model within the input-rounding
-  // allowance (onnxruntime may have fed the site the unrounded conv output there).
   const alone = ctx.isolated.get(site.name);
   const inSitu =
     x.type === 'float16'
@@ -116,8 +176,17 @@ export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
         `Y ${describe(inSitu, x.type === 'float16' ? ', beyond the float16 input-rounding allowance' : '')}`,
       );
   }
-  // The input check: X with the blocks bypassed against the original's conv output.
-  let input: SiteReport['input'] = null;
+  return { cmp, xs, reasons, notes };
+}
+
+/** The input check: X with the blocks bypassed against the original's conv output. */
+function judgeInput(
+  site: InjectedSite,
+  tolerance: Tolerance,
+  ctx: SiteContext,
+): { checked: SiteReport['input']; reasons: string[] } {
+  const reasons: string[] = [];
+  let checked: SiteReport['input'] = null;
   if (ctx.missingInOriginal.has(site.y)) {
     reasons.push(
       `the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`,
@@ -132,34 +201,14 @@ export function checkSite(site: InjectedSite, ctx: SiteContext): SiteReport {
       );
     } else {
       const c = compareValues(toFloat64(xb), toFloat64(xo), tolerance);
-      input = { maxAbs: c.maxAbs, failures: c.failures, bitwiseEqual: bitwiseEqual(xb.data, xo.data) };
+      checked = { maxAbs: c.maxAbs, failures: c.failures, bitwiseEqual: bitwiseEqual(xb.data, xo.data) };
       if (c.failures > 0)
         reasons.push(
           `X differs from the original model's conv output '${site.y}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`,
         );
     }
   }
-  if (cmp.expectedNaN > 0) {
-    notes.push(
-      `the reference is NaN in ${cmp.expectedNaN} of ${cmp.count} elements (${whyReferenceNaN(xs, shape)})${cmp.failures === 0 ? '; Y is NaN exactly there' : ''}`,
-    );
-  }
-  if (input && !input.bitwiseEqual && input.failures === 0)
-    notes.push(
-      `X matches the original's conv output within tolerance but not bit for bit (max abs ${fmt(input.maxAbs)})`,
-    );
-  return {
-    ...withShape,
-    maxAbs: cmp.maxAbs,
-    maxRel: cmp.maxRel,
-    failures: cmp.failures,
-    elements: cmp.count,
-    referenceNaN: cmp.expectedNaN,
-    input,
-    tolerance,
-    verdict: reasons.length ? 'fail' : 'pass',
-    reason: [...reasons, ...notes].join('; '),
-  };
+  return { checked, reasons };
 }
 
 /**
