@@ -71,5 +71,7 @@ console.log(`${jobs.length} jobs from sge-inject.json; ${REPS} interleaved reps;
 console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 console.log('| way | time | ratio |');
 console.log('|---|---|---|');
-console.log(`| sge-inject ci${JOBS ? ` --jobs ${JOBS}` : ''} | ${(ci / 1000).toFixed(2)} s | ${(ci / scripted).toFixed(2)} |`);
+console.log(
+  `| sge-inject ci${JOBS ? ` --jobs ${JOBS}` : ''} | ${(ci / 1000).toFixed(2)} s | ${(ci / scripted).toFixed(2)} |`,
+);
 console.log(`| ${commands} commands one by one (inject --validate, test) | ${(scripted / 1000).toFixed(2)} s | 1.00 |`);
