@@ -26,6 +26,7 @@ export interface CiJob {
   readonly shapes?: Readonly<Record<string, readonly number[]>>;
   readonly dims?: Readonly<Record<string, number>>;
   readonly seed?: number;
+  readonly timeout?: number;
 }
 
 /** A parsed config. */

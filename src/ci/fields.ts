@@ -126,6 +126,12 @@ export const JOB_FIELDS: readonly JobField[] = [
     type: { kind: 'integer' },
     description: 'Seed of the random validation inputs (default 0).',
   },
+  {
+    key: 'timeout',
+    type: { kind: 'number', exclusiveMinimum: 0 },
+    description:
+      'Seconds the job may take in its worker (wall time); past it the worker is stopped and the job is an error (default: --timeout, else none).',
+  },
 ];
 
 /** Keys of the config's top level. */

@@ -7,7 +7,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
-import { parsePositiveInt } from '../shell/parse.js';
+import { parsePositiveInt, parseSeconds } from '../shell/parse.js';
 import { ciFailedLine, ciProgressLine, formatCiSummary } from '../shell/ci.js';
 import { parseShard, selectJobs } from '../ci/select.js';
 import type { JobResult } from '../ci/result.js';
@@ -34,6 +34,7 @@ async function checkOutput(output: string, inputs: readonly string[], option: st
 export async function runCiCommand(configArg: string | undefined, options: CiCliOptions, io: CliIo): Promise<number> {
   const concurrency = options.jobs === undefined ? availableParallelism() : parsePositiveInt('--jobs', options.jobs);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+  const timeout = options.timeout === undefined ? undefined : parseSeconds('--timeout', options.timeout);
   if (options.out === '') throw new UsageError('--out is empty', 'give a folder, e.g. --out build/models');
   if (options.junit === '') throw new UsageError('--junit is empty', 'give a file, e.g. --junit report.xml');
 
@@ -65,6 +66,7 @@ export async function runCiCommand(configArg: string | undefined, options: CiCli
   const workers = Math.max(1, Math.min(concurrency, jobs.length));
   const results: JobResult[] = await runJobsInWorkers(jobs, {
     concurrency: workers,
+    ...(timeout !== undefined ? { timeout } : {}),
     ...(options.out !== undefined ? { outDir: resolve(options.out) } : {}),
     onResult: (r) => io.stderr(`${ciProgressLine(r, ++done, jobs.length)}\n`),
   });

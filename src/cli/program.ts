@@ -89,6 +89,7 @@ export interface CiCliOptions {
   jobs?: string;
   only?: string[];
   shard?: string;
+  timeout?: string;
   debug?: boolean;
 }
 
@@ -283,6 +284,10 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--jobs <n>', 'worker processes at once (default: the number of cores)')
     .option('--only <name>', 'run only this job; repeatable', collect)
     .option('--shard <i/n>', 'run the i-th of n slices: the selected jobs dealt out in config order, 1st to shard 1, …')
+    .option(
+      '--timeout <seconds>',
+      'stop a job whose worker takes longer, and count it as an error (a job\'s "timeout" overrides)',
+    )
     .option('--debug', 'show stack traces')
     .action(async (config: string | undefined, options: CiCliOptions) => {
       await handlers.ci(config, options);

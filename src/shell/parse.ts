@@ -30,6 +30,14 @@ export function parseNonNegative(option: string, text: string): number {
   return n;
 }
 
+/** A finite number of seconds above 0 (timeouts). */
+export function parseSeconds(option: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${option} '${text}' is not a number of seconds above 0`, `e.g. ${option} 600`);
+  return n;
+}
+
 /** An integer (seeds). */
 export function parseInteger(option: string, text: string): number {
   if (!/^[+-]?\d+$/.test(text.trim()))

@@ -202,6 +202,27 @@ describe('sge-inject ci: failing jobs fail alone', () => {
   }
 });
 
+describe('sge-inject ci: timeouts', () => {
+  it('a job past its timeout is stopped and fails alone as an error; --timeout sets it for the others', async () => {
+    const dir = subFolder(root, 'timeout');
+    // No job can finish in 10 ms (a worker process alone takes longer to start): the limit must fire.
+    const config = writeConfig(dir, [vggJob('quick'), vggJob('slow', { timeout: 0.01 })]);
+    const report = join(dir, 'report.xml');
+    const r = await spawnCli(['ci', config, '--junit', report, '--jobs', '2']);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^slow\s+-\s+-\s+-\s+-\s+ERROR\s/m);
+    expect(r.stdout).toMatch(
+      /^slow: took longer than its timeout of 0\.01 s \(its "timeout"\), so its worker was stopped/m,
+    );
+    expect(r.stdout).toMatch(/2 jobs: 1 pass, 0 fail, 1 error/);
+    expect(junit(report)).toMatchObject({ tests: '2', failures: '0', errors: '1' });
+
+    const all = await spawnCli(['ci', writeConfig(dir, [vggJob('a')], 'all.json'), '--timeout', '0.01']);
+    expect(all.status, all.stderr).toBe(1);
+    expect(all.stdout).toMatch(/^a: took longer than its timeout of 0\.01 s \(--timeout\)/m);
+  });
+});
+
 describe('sge-inject ci: selection and outputs', () => {
   it('--shard I/N runs the I-th slice, --only names jobs; --out writes <name>.onnx models that carry the sites', async () => {
     const dir = subFolder(root, 'select');
@@ -281,6 +302,8 @@ describe('sge-inject ci: bad configs and options (exit 2, nothing run or written
     const good = config([vggJob('v')], 'good.json');
     await refused([good, '--jobs', '0'], [/--jobs '0'/]);
     await refused([good, '--shard', '3/2'], [/--shard '3\/2'/]);
+    await refused([good, '--timeout', '0'], [/--timeout '0' is not a number of seconds above 0/]);
+    await refused([good, '--timeout', 'soon'], [/--timeout 'soon' is not a number of seconds above 0/]);
     await refused([good, '--only', 'w'], [/--only 'w': no such job/]);
     await refused([good, '--junit', good], [/--junit: .*good\.json is .*good\.json, which the run reads/]);
     // A job named after the model, written into the model's folder, would replace the model.

@@ -58,6 +58,8 @@ describe('parseCiConfig', () => {
     expect(problemOf({ jobs: [{ ...GOOD_JOB, testData: 'dir' }] })).toMatch(/"testData" must be a list of folder/);
     expect(problemOf({ jobs: [{ ...GOOD_JOB, maxLatencyRatio: 0 }] })).toMatch(/"maxLatencyRatio" must be more than 0/);
     expect(problemOf({ jobs: [{ ...GOOD_JOB, inline: 'yes' }] })).toMatch(/"inline" must be true or false/);
+    expect(problemOf({ jobs: [{ ...GOOD_JOB, timeout: 0 }] })).toMatch(/"timeout" must be more than 0/);
+    expect(problemOf({ jobs: [{ ...GOOD_JOB, timeout: '5' }] })).toMatch(/"timeout" must be a number/);
     const { model: _, ...noModel } = GOOD_JOB;
     expect(problemOf({ jobs: [noModel] })).toBe('sge-inject.json: job "resnet50" (jobs[0]): "model" is missing');
     expect(problemOf({ jobs: [42] })).toMatch(/jobs\[0\]: must be an object/);

@@ -23,6 +23,8 @@ export interface PoolOptions extends JobOptions {
   readonly concurrency: number;
   /** The worker script (default: worker.js beside this module in the build). */
   readonly workerEntry?: string;
+  /** Seconds a job's worker may take (`--timeout`) when the job sets no `timeout` of its own. */
+  readonly timeout?: number;
   /** Called as each job ends, in the order they end. */
   readonly onResult?: (result: JobResult) => void;
 }
@@ -125,6 +127,7 @@ function runInWorker(job: ResolvedJob, options: PoolOptions, entry: string, gate
   const elapsed = () => (performance.now() - start) / 1000;
   return new Promise((resolvePromise) => {
     let result: JobResult | undefined;
+    let timedOut: string | undefined;
     const stderr = new Tail();
     const child = fork(entry, ['--job', job.name], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -134,6 +137,17 @@ function runInWorker(job: ResolvedJob, options: PoolOptions, entry: string, gate
     });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => stderr.push(d));
     gate.add(child);
+    // A hung job (a model onnxruntime never finishes, a stuck read) must not hold the pipeline: past its
+    // time the worker is killed and the job reported, the other jobs go on. A worker paused while a
+    // sibling times its models keeps counting, a small share of a job's time.
+    const limit = job.timeout ?? options.timeout;
+    const timer =
+      limit === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = `took longer than its timeout of ${limit} s (${job.timeout !== undefined ? 'its "timeout"' : '--timeout'}), so its worker was stopped; the other jobs were not affected`;
+            child.kill('SIGKILL');
+          }, limit * 1000);
     child.on('message', (m: FromWorker) => {
       if ('result' in m) result = { ...m.result, seconds: elapsed() };
       else if (m.timing === 'request') gate.request(child);
@@ -145,8 +159,10 @@ function runInWorker(job: ResolvedJob, options: PoolOptions, entry: string, gate
         resolvePromise(erroredJob(job.name, `its worker could not start: ${err.message}`, elapsed()));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       gate.remove(child);
-      resolvePromise(result ?? erroredJob(job.name, deathMessage(code, signal, stderr.lastLine()), elapsed()));
+      const death = timedOut ?? deathMessage(code, signal, stderr.lastLine());
+      resolvePromise(result ?? erroredJob(job.name, death, elapsed()));
     });
     const request: ToWorker = { job, options: options.outDir ? { outDir: options.outDir } : {} };
     child.send(request, () => {
