@@ -66,6 +66,8 @@ export interface InjectReport {
   readonly initializersAdded: number;
   readonly parametersAdded: number;
   readonly functionsAdded: string[];
+  /** Our functions that an earlier release wrote, given this release's body (function form only). */
+  readonly functionsUpdated: string[];
   readonly opsetImportsAdded: string[];
   /** Set when the IR version was raised (function mode needs IR 8). */
   readonly irVersion?: { readonly from: number; readonly to: number };
@@ -270,6 +272,7 @@ function applyInjection(model: ModelProto, plan: Extract<InjectionPlan, { ok: tr
     initializersAdded: after.initializers - before.initializers,
     parametersAdded: after.parameters - before.parameters,
     functionsAdded: form?.functionsAdded ?? [],
+    functionsUpdated: form?.functionsUpdated ?? [],
     opsetImportsAdded: form?.opsetImportsAdded ?? [],
     irVersion: form?.irVersion,
     opset,

@@ -41,21 +41,51 @@ export function hasSgeFunctionName(fn: FunctionProto): boolean {
 
 /** True when `fn` is a body sge-inject wrote (see the module comment). */
 export function isOurSgeFunction(fn: FunctionProto): boolean {
+  return ourBodyIndex(fn) !== undefined;
+}
+
+/**
+ * Which of {@link KNOWN_SGE_BODIES} `fn` is (0: the body this release writes), or undefined when it is
+ * not ours.
+ */
+export function ourBodyIndex(fn: FunctionProto): number | undefined {
   const elemType = elemTypeOfName(fn.domain, fn.name);
-  if (elemType === undefined || fn.overload) return false;
-  const imports = fn.opset_import.filter((o) => canonicalDomain(o.domain) === '');
-  if (imports.length !== 1) return false;
-  const opset = int64Text(imports[0]!.version);
-  const v = Number(opset);
-  if (!Number.isInteger(v) || v < MIN_OPSET || v > MAX_OPSET) return false;
+  if (elemType === undefined || fn.overload) return undefined;
+  const opset = ownOpset(fn);
+  if (opset === undefined) return undefined;
   let key: string;
   try {
     key = functionKey(fn);
   } catch (err) {
-    if (err instanceof NotOurs) return false;
+    if (err instanceof NotOurs) return undefined;
     throw err;
   }
-  return KNOWN_SGE_BODIES.some((build) => functionKey(build(v, elemType)) === key);
+  const i = KNOWN_SGE_BODIES.findIndex((build) => functionKey(build(opset, elemType)) === key);
+  return i < 0 ? undefined : i;
+}
+
+/** The function's one ai.onnx import, when it is a version our builders support. */
+function ownOpset(fn: FunctionProto): number | undefined {
+  const imports = fn.opset_import.filter((o) => canonicalDomain(o.domain) === '');
+  if (imports.length !== 1) return undefined;
+  const v = Number(int64Text(imports[0]!.version));
+  return Number.isInteger(v) && v >= MIN_OPSET && v <= MAX_OPSET ? v : undefined;
+}
+
+/**
+ * Replaces every function of ours that an earlier release wrote by the body this release writes for the
+ * same opset and element type (the same results with fewer nodes), in place.
+ * @returns the ids of the functions replaced.
+ */
+export function upgradeSgeFunctions(model: ModelProto): string[] {
+  const upgraded: string[] = [];
+  model.functions.forEach((fn, i) => {
+    const which = ourBodyIndex(fn);
+    if (which === undefined || which === 0) return;
+    model.functions[i] = KNOWN_SGE_BODIES[0]!(ownOpset(fn)!, elemTypeOfName(fn.domain, fn.name)!);
+    upgraded.push(functionId(fn));
+  });
+  return upgraded;
 }
 
 /** The model's functions that carry one of our names but not our body. */

@@ -17,7 +17,7 @@ import { SGE_DOMAIN, SGE_DOMAIN_VERSION, sgeBiasName, sgeNodeName, sgeOpFor, sge
 import { buildSgeNodes } from './expansion.js';
 import { buildSgeFunction } from './function.js';
 import { FUNCTION_MIN_IR } from './ir.js';
-import { foreignSgeFunctions, functionId } from './recognize.js';
+import { foreignSgeFunctions, functionId, upgradeSgeFunctions } from './recognize.js';
 
 export { FUNCTION_MIN_IR } from './ir.js';
 
@@ -114,13 +114,17 @@ export function checkFunctionForm(model: ModelProto): void {
 /** What making the function form available changed. */
 export interface FunctionFormChanges {
   readonly functionsAdded: string[];
+  /** Functions an earlier release wrote, now with this release's body (same results, fewer nodes). */
+  readonly functionsUpdated: string[];
   readonly opsetImportsAdded: string[];
   readonly irVersion?: { readonly from: number; readonly to: number };
   readonly warnings: string[];
 }
 
 /**
- * Adds the SGE functions for the element types used (reusing ours when the model has them already), the
+ * Adds the SGE functions for the element types used (reusing ours when the model has them already, after
+ * giving a body an earlier release wrote, such as 0.1's, this release's: the old and new sites then run
+ * the same fewer nodes, and strip, list and validate know both bodies), the
  * `com.sge-inject` import, and raises the IR version to {@link FUNCTION_MIN_IR} when lower (the original is
  * kept in metadata for `strip`). Call {@link checkFunctionForm} before changing the model.
  */
@@ -134,6 +138,11 @@ export function installFunctionForm(
   const warnings: string[] = [];
   // The caller has run checkFunctionForm before its first change; a foreign body here is our bug.
   if (foreignSgeFunctions(model).length > 0) throw new Error('installFunctionForm: a foreign SGE function is present');
+  const functionsUpdated = upgradeSgeFunctions(model);
+  for (const id of functionsUpdated)
+    warnings.push(
+      `${id}: the body an earlier sge-inject wrote is replaced by this release's (same results, fewer nodes)`,
+    );
   for (const t of elemTypes)
     if (addFunction(model, buildSgeFunction(opset, t as FloatElemType)))
       functionsAdded.push(`${SGE_DOMAIN}.${sgeOpFor(t)}`);
@@ -147,7 +156,7 @@ export function installFunctionForm(
       `IR version raised from ${from} to ${FUNCTION_MIN_IR} (model-local functions need it); the original is kept in metadata`,
     );
   }
-  return { functionsAdded, opsetImportsAdded, ...(ir ? { irVersion: ir } : {}), warnings };
+  return { functionsAdded, functionsUpdated, opsetImportsAdded, ...(ir ? { irVersion: ir } : {}), warnings };
 }
 
 function paramTensor(name: string, values: ArrayLike<number>, elemType: number): TensorProto {

@@ -1,8 +1,9 @@
 /**
  * Files written by sge-inject 0.1 (fixtures/models/written-by-0.1.0: the op13 mini ResNet with SGE(8) after
  * every conv3 and the fixture's parameters, both forms, made by the 0.1 CLI) stay readable after the SGE
- * body changed: strip gives the original back, list and validate see every site, and the frozen 0.1
- * builder still writes the function those files carry.
+ * body changed: strip gives the original back, list and validate see every site, fuse leaves them alone,
+ * the frozen 0.1 builder still writes the function those files carry, and inject (function form) gives
+ * that function today's body.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ import { findInjectedSites } from '../../src/sge/detect.js';
 import { injectSge } from '../../src/sge/inject.js';
 import { listSites } from '../../src/sge/list.js';
 import { stripSge } from '../../src/sge/strip.js';
+import { fuseSge } from '../../src/sge/fuse/fuse.js';
+import { ourBodyIndex } from '../../src/sge/recognize.js';
+import * as ort from 'onnxruntime-node';
 import { validateSge } from '../../src/validate/node/validate-sge.js';
 
 const MODELS = join(import.meta.dirname, '..', '..', 'fixtures', 'models');
@@ -67,16 +71,49 @@ describe('files written by sge-inject 0.1', () => {
     }, 60_000);
   }
 
-  it('take new sites beside the old ones; strip still gives the original back', async () => {
+  it("take new sites beside the old ones, the function gets today's body; strip still gives the original back", async () => {
     const model = decodeModel(read(written('function')));
     const report = injectSge(model, { after: ['*/conv2/Conv'], groups: 8 });
     expect(report.sites.length).toBeGreaterThan(0);
-    // One function per name: the 0.1 body, which computes the same, serves the new sites too.
+    // One function per name, now with the current body, which the old sites' calls run too.
+    expect(report.functionsUpdated).toEqual(['com.sge-inject.SpatialGroupEnhance']);
+    expect(report.functionsAdded).toEqual([]);
+    expect(report.warnings.some((w) => w.includes('com.sge-inject.SpatialGroupEnhance'))).toBe(true);
     expect(model.functions.length).toBe(1);
+    expect(ourBodyIndex(model.functions[0]!)).toBe(0);
+    const fresh = decodeModel(read(written('function')));
+    fresh.functions = [buildSgeFunction(13, DataType.FLOAT)];
+    expect(encodeModel({ ...fresh, functions: model.functions } as typeof fresh)).toEqual(encodeModel(fresh));
     const check = await validateSge(ORIGINAL, decodeModel(encodeModel(model)), { runs: 1 });
     expect(check.sites.length).toBe(SITES.length + report.sites.length);
     expect(check.passed).toBe(true);
     stripSge(model);
     expect(Buffer.from(encodeModel(model)).equals(readFileSync(ORIGINAL))).toBe(true);
   }, 60_000);
+
+  it('--inline into the 0.1 function file leaves its function as it was', () => {
+    const model = decodeModel(read(written('function')));
+    const report = injectSge(model, { after: ['*/conv2/Conv'], groups: 8, inline: true });
+    expect(report.functionsUpdated).toEqual([]);
+    expect(ourBodyIndex(model.functions[0]!)).toBe(1);
+  });
+
+  it('a file with the current body reports no update', () => {
+    const model = decodeModel(read(ORIGINAL));
+    injectSge(model, { after: ['*/conv3/Conv'], groups: 8 });
+    const again = injectSge(model, { after: ['*/conv2/Conv'], groups: 8 });
+    expect(again.functionsUpdated).toEqual([]);
+    expect(ourBodyIndex(model.functions[0]!)).toBe(0);
+  });
+
+  for (const mode of ['function', 'inline'] as const) {
+    it(`${mode} form: fuse finds nothing to fuse (our sites are not exported blocks) and changes nothing`, async () => {
+      const bytes = read(written(mode));
+      const model = decodeModel(bytes);
+      const report = await fuseSge(model, { ort });
+      expect(report.sites).toEqual([]);
+      expect(report.nearMisses).toEqual([]);
+      expect(Buffer.from(encodeModel(model)).equals(Buffer.from(bytes))).toBe(true);
+    }, 60_000);
+  }
 });
