@@ -156,6 +156,7 @@ export {
   type ModelSource,
   type ValidateOptions,
   type ValidateModelsRequest,
+  type ReplacedBlock,
   type ValidationSettings,
   type ModelUnderTest,
   type ModelFiles,

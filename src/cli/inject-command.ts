@@ -22,7 +22,7 @@ import { formatInjectReport } from '../shell/inject.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 import { UsageError } from '../errors.js';
-import { givenValidationOptions, parseValidationOptions, validateAndReport } from './validate-command.js';
+import { validateAndReport, validationOptionsFor } from './validate-command.js';
 import { modelOrigin } from '../io/provenance.js';
 import { dirname, resolve } from 'node:path';
 
@@ -36,14 +36,8 @@ export async function runInject(modelPath: string, options: InjectCliOptions, io
   }
   if (options.output === '')
     throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');
-  const loose = givenValidationOptions(options);
-  if (loose.length && !options.validate)
-    throw new UsageError(
-      `${loose.join(', ')} ${loose.length === 1 ? 'applies' : 'apply'} only with --validate`,
-      'add --validate, or drop them',
-    );
+  const validateOptions = await validationOptionsFor(options);
   const groups = groupsOption(options.groups);
-  const validateOptions = options.validate ? await parseValidationOptions(options) : undefined;
   const output = options.output ?? defaultOutputPath(modelPath);
   // A missing model is the fault to name, not the missing folder its default output would go to.
   await stat(modelPath).catch((err: unknown) => {

@@ -63,9 +63,10 @@ export interface ValidateCliOptions extends ValidationCliOptions {
 }
 
 /** Options of `fuse`. */
-export interface FuseCliOptions {
+export interface FuseCliOptions extends ValidationCliOptions {
   output?: string;
   inline?: boolean;
+  validate?: boolean;
   dryRun?: boolean;
   json?: boolean;
   overwrite?: boolean;
@@ -125,8 +126,9 @@ Examples:
   # take the SGE blocks out again (the model sge-inject started from)
   $ sge-inject strip resnet50.sge.onnx -o resnet50.plain.onnx
 
-  # replace the SGE blocks torch.onnx.export wrote (36–90 nodes each) by one proven node each
-  $ sge-inject fuse sge_resnet50.onnx -o sge_resnet50.fused.onnx
+  # replace the SGE blocks torch.onnx.export wrote (36–90 nodes each) by one proven node each, then
+  # run both models: same outputs, every site against the reference, latency before and after
+  $ sge-inject fuse sge_resnet50.onnx -o sge_resnet50.fused.onnx --validate
 
   # check a rewritten model against the original
   $ sge-inject validate resnet50.onnx resnet50.sge.onnx --shape input=1x3x224x224
@@ -142,6 +144,21 @@ Exit status: 0 success, 1 a mismatch, a failed ci job or an onnxruntime failure,
 const INPUTS_HELP = 'input tensors: input_0.pb … (ONNX test data) or NAME.npy files';
 const SHAPE_HELP = 'shape of an input, e.g. input=1x3x224x224; repeatable';
 const DIM_HELP = 'value of a symbolic dimension, e.g. batch=1; repeatable';
+
+/**
+ * Validation's own options, as `validate` takes them, on a command that writes a model and validates
+ * it with --validate (inject, fuse). No defaults here: given without --validate is an error.
+ */
+function addValidationOptions(command: Command): Command {
+  return command
+    .option('--inputs <dir>', `with --validate: ${INPUTS_HELP}`)
+    .option('--shape <name=dims>', `with --validate: ${SHAPE_HELP}`, collect)
+    .option('--dim <name=value>', `with --validate: ${DIM_HELP}`, collect)
+    .option('--runs <n>', 'with --validate: timed runs per model (default 10)')
+    .option('--seed <s>', 'with --validate: seed of the random inputs (default 0)')
+    .option('--rtol <r>', 'with --validate: relative tolerance (default 1e-4 for float32)')
+    .option('--atol <a>', 'with --validate: absolute tolerance (default 1e-5 for float32)');
+}
 
 /** Builds the program. `io` receives commander's own output (help, errors). */
 export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
@@ -172,15 +189,8 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--json', 'print the report as JSON on stdout')
     .option('--force', 're-inject where an SGE already follows a chosen node')
     .option('--overwrite', 'allow the output to replace the input model (atomically)')
-    .option('--debug', 'show stack traces')
-    // Validation's own options, as `validate` takes them (no defaults here: given without --validate is an error).
-    .option('--inputs <dir>', `with --validate: ${INPUTS_HELP}`)
-    .option('--shape <name=dims>', `with --validate: ${SHAPE_HELP}`, collect)
-    .option('--dim <name=value>', `with --validate: ${DIM_HELP}`, collect)
-    .option('--runs <n>', 'with --validate: timed runs per model (default 10)')
-    .option('--seed <s>', 'with --validate: seed of the random inputs (default 0)')
-    .option('--rtol <r>', 'with --validate: relative tolerance (default 1e-4 for float32)')
-    .option('--atol <a>', 'with --validate: absolute tolerance (default 1e-5 for float32)')
+    .option('--debug', 'show stack traces');
+  addValidationOptions(program)
     .addHelpText('after', EXAMPLES)
     .action(async (model: string, options: InjectCliOptions) => {
       await handlers.inject(model, options);
@@ -217,7 +227,7 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
       await handlers.strip(model, options);
     });
 
-  program
+  const fuse = program
     .command('fuse')
     .description(
       "replace SGE blocks exported as primitive ops (e.g. by torch.onnx.export) by sge-inject's sites, each proven in onnxruntime first",
@@ -225,13 +235,17 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .argument('<model>', 'a model with exported SGE blocks')
     .option('-o, --output <file>', 'output model (default: <model stem>.fused.onnx beside the model)')
     .option('--inline', 'write standard ops at each site instead of a model-local function')
+    .option(
+      '--validate',
+      'run the exported and the fused model in onnxruntime: same outputs, every site against the reference, latency before and after',
+    )
     .option('--dry-run', 'report what would be fused; write nothing')
     .option('--json', 'print the report as JSON on stdout')
     .option('--overwrite', 'allow the output to replace the input model (atomically)')
-    .option('--debug', 'show stack traces')
-    .action(async (model: string, options: FuseCliOptions) => {
-      await handlers.fuse(model, options);
-    });
+    .option('--debug', 'show stack traces');
+  addValidationOptions(fuse).action(async (model: string, options: FuseCliOptions) => {
+    await handlers.fuse(model, options);
+  });
 
   program
     .command('validate')

@@ -97,6 +97,23 @@ export function givenValidationOptions(options: ValidationCliOptions): string[] 
   return flags.filter(([key]) => options[key] !== undefined).map(([, flag]) => flag);
 }
 
+/**
+ * The parsed validation options of a command that writes a model (inject, fuse): undefined without
+ * --validate.
+ * @throws UsageError when validation options are given without --validate.
+ */
+export async function validationOptionsFor(
+  options: ValidationCliOptions & { readonly validate?: boolean },
+): Promise<ValidateOptions | undefined> {
+  const loose = givenValidationOptions(options);
+  if (loose.length && !options.validate)
+    throw new UsageError(
+      `${loose.join(', ')} ${loose.length === 1 ? 'applies' : 'apply'} only with --validate`,
+      'add --validate, or drop them',
+    );
+  return options.validate ? parseValidationOptions(options) : undefined;
+}
+
 /** Runs `validate`; returns the exit status. */
 export async function runValidate(
   originalPath: string,

@@ -26,6 +26,7 @@ export {
   type ExternalDataSessionOptions,
 } from './session.js';
 export type { InputLoader, LoadedInput } from './feeds.js';
+export type { ReplacedBlock } from './model-copy.js';
 export { loadInputFiles, loadTensorFiles, type InputFile, type TensorFileRole } from './input-files.js';
 export {
   checkTestData,

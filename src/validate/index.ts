@@ -51,6 +51,7 @@ export {
   type ExternalDataSessionOptions,
   type InputLoader,
   type LoadedInput,
+  type ReplacedBlock,
   type InputFile,
   type TensorFileRole,
   type TestDataSet,

@@ -7,7 +7,7 @@
 import { copyMessage } from '../codec/copy.js';
 import type { AttributeProto, GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../codec/types.js';
 import { makeNode, makeValueInfo } from '../graph/factory.js';
-import type { GraphStep } from '../graph/scopes.js';
+import { graphScopes, type GraphStep } from '../graph/scopes.js';
 import type { InjectedSite } from '../sge/detect.js';
 
 /** A copy of `model` in which the graph at `steps` is a fresh shallow copy given to `edit`. */
@@ -96,4 +96,38 @@ export function withSitesBypassed(model: ModelProto, sites: readonly InjectedSit
     });
   }
   return copy;
+}
+
+/**
+ * A copy of the original model with each exported SGE block that `fuse` replaced taken out the way
+ * {@link withSitesBypassed} takes our sites out: the node that wrote the block's output becomes
+ * `Identity(input) → output`. The block's other nodes stay (their results are read by nothing that
+ * matters; onnxruntime still runs them), so the copy computes the network without those blocks.
+ */
+export function withBlocksBypassed(model: ModelProto, blocks: readonly ReplacedBlock[]): ModelProto {
+  let copy = model;
+  for (const b of blocks) {
+    for (const scope of graphScopes(copy)) {
+      const at = scope.graph.node.findIndex((n) => n.output.includes(b.output));
+      if (at < 0) continue;
+      copy = editGraphCopy(copy, scope.steps, (g) => {
+        g.node = [...g.node];
+        const name = g.node[at]!.name || b.output;
+        g.node[at] = makeNode({ op_type: 'Identity', input: [b.input], output: [b.output], name: `${name}/bypass` });
+      });
+      break;
+    }
+  }
+  return copy;
+}
+
+/**
+ * An SGE block the original model computes in another form, which the rewritten model computes as one
+ * of our sites: what `fuse` replaced. Both tensors keep their names in the rewritten model.
+ */
+export interface ReplacedBlock {
+  /** The block's input in the original (the site's X). */
+  readonly input: string;
+  /** The block's output in the original (the site's Y). */
+  readonly output: string;
 }

@@ -18,7 +18,9 @@ function declared(vi: ValueInfoProto | undefined): string {
 /**
  * Every original output: still declared alike in the rewritten model, run with the same type and
  * shape, its drift, NaN only where the original has it too (when the inputs are finite), and (bypass
- * run) unchanged by the rewrite outside its sites. Failures are pushed to `failures`.
+ * run) unchanged by the rewrite outside its sites. With `sameFunction` (the original computes every site
+ * too, as the blocks fuse replaced) the final values must also agree within tolerance. Failures are pushed
+ * to `failures`.
  */
 export function checkOutputs(
   original: ModelProto,
@@ -30,6 +32,7 @@ export function checkOutputs(
   settings: ValidationSettings,
   failures: string[],
   inputsFinite = true,
+  sameFunction = false,
 ): OutputReport[] {
   const rewrOutputs = new Map(rewritten.graph!.output.map((o) => [o.name ?? '', o]));
   return original.graph!.output.map((o): OutputReport => {
@@ -55,6 +58,15 @@ export function checkOutputs(
       failures.push(
         `output '${name}': NaN in ${nan.rewrittenOnly} of ${elementCount(b!.dims)} elements of the rewritten model where the original has numbers`,
       );
+    let agreement: OutputReport['agreement'];
+    if (sameFunction && comparable && !problem) {
+      const c = compareValues(toFloat64(b!), toFloat64(a!), toleranceFor(a!.type, settings));
+      agreement = { failures: c.failures, elements: c.count };
+      if (c.failures > 0)
+        failures.push(
+          `output '${name}': the rewritten model gives ${c.failures} of ${c.count} elements different from the original (max abs ${fmt(c.maxAbs)}), where both compute the same SGE`,
+        );
+    }
     let bypassMaxAbs: number | null = null;
     const e = origExposed[name],
       p = bypassOut?.[name];
@@ -73,6 +85,7 @@ export function checkOutputs(
       ...(problem ? { problem } : {}),
       declared: want,
       drift,
+      ...(agreement ? { agreement } : {}),
       ...(nan && nan.either > 0 ? { nan: { original: nan.original, rewritten: nan.rewritten } } : {}),
       bypassMaxAbs,
     };

@@ -12,12 +12,21 @@
  *    upstream SGE changed, so "X equals the original's conv output" can only be checked with the
  *    blocks taken out;
  * 4. (after the checks) both models as they are, 1 intra-op thread: latency, final outputs, shapes.
+ * When the original already computes a site in another form (an exported block `fuse` replaced, see
+ * ReplacedBlock), that block is bypassed in variant 1 too, the original's X is the block's input, and the
+ * final outputs of the two models must agree (both compute SGE there).
  * Nothing runs here.
  */
 import type { ModelProto } from '../codec/types.js';
 import { ModelIndex } from '../graph/model-index.js';
 import { findInjectedSites, type InjectedSite } from '../sge/detect.js';
-import { withExtraOutputs, withSitesBypassed, type ExtraOutput } from './model-copy.js';
+import {
+  withBlocksBypassed,
+  withExtraOutputs,
+  withSitesBypassed,
+  type ExtraOutput,
+  type ReplacedBlock,
+} from './model-copy.js';
 
 /** What {@link planValidation} decides. */
 export interface ValidationPlan {
@@ -25,8 +34,18 @@ export interface ValidationPlan {
   readonly sites: readonly InjectedSite[];
   /** Well-formed main-graph sites: their tensors can be exposed and read. */
   readonly checkable: readonly InjectedSite[];
-  /** Site outputs the original's main graph does not have (the name should be its conv output's). */
+  /** Site outputs whose tensor in the original (see originalX) its main graph does not have. */
   readonly missingInOriginal: ReadonlySet<string>;
+  /**
+   * For each site (by Y), the original's tensor its X must equal: the conv output, which carries Y's
+   * name in the original (inject), or the input of the block the site replaced (fuse).
+   */
+  readonly originalX: ReadonlyMap<string, string>;
+  /**
+   * True when the original computes every site too (a replaced block, or a site of its own): the final
+   * outputs must then agree within tolerance, not merely be reported as drift.
+   */
+  readonly sameFunction: boolean;
   readonly rewrittenIndex: ModelIndex;
   /** Variant 1. */
   readonly originalExposed: ModelProto;
@@ -36,20 +55,33 @@ export interface ValidationPlan {
   readonly bypassed: ModelProto | undefined;
 }
 
-/** Plans the runs; `sites` are the rewritten model's (findInjectedSites). */
+/**
+ * Plans the runs; `sites` are the rewritten model's (findInjectedSites), `replaced` the original's
+ * blocks that some of them replaced (fuse).
+ */
 export function planValidation(
   original: ModelProto,
   rewritten: ModelProto,
   sites: readonly InjectedSite[] = findInjectedSites(rewritten),
+  replaced: readonly ReplacedBlock[] = [],
 ): ValidationPlan {
   const checkable = sites.filter((s) => s.scope.depth === 0 && !s.problem);
   const origIndex = new ModelIndex(original);
   const rewrittenIndex = new ModelIndex(rewritten);
+  const origSites = findInjectedSites(original);
+  // Only blocks the original has, whose output a site of the rewritten model writes, count.
+  const blocks = replaced.filter((b) => origIndex.producer(b.output) && sites.some((s) => s.y === b.output));
+  const blockInput = new Map(blocks.map((b) => [b.output, b.input]));
+  const originalX = new Map(sites.map((s) => [s.y, blockInput.get(s.y) ?? s.y]));
   // Only main-graph tensors can be exposed as outputs of the original.
-  const missingInOriginal = new Set(checkable.filter((s) => origIndex.source(s.y)?.scope.depth !== 0).map((s) => s.y));
+  const missingInOriginal = new Set(
+    checkable.filter((s) => origIndex.source(originalX.get(s.y)!)?.scope.depth !== 0).map((s) => s.y),
+  );
   const exposable = checkable.filter((s) => !missingInOriginal.has(s.y));
   const typeOfSite = (s: InjectedSite) => rewrittenIndex.initializer(s.weight)?.data_type;
-  const origExtra: ExtraOutput[] = exposable.map((s) => ({ name: s.y, dataType: typeOfSite(s) }));
+  const origExtra: ExtraOutput[] = exposable.map((s) => ({ name: originalX.get(s.y)!, dataType: typeOfSite(s) }));
+  const ownSites = new Set(origSites.map((s) => s.y));
+  const sameFunction = blocks.length > 0 && sites.every((s) => blockInput.has(s.y) || ownSites.has(s.y));
   const rewrExtra: ExtraOutput[] = checkable.flatMap((s) => [
     { name: s.x, dataType: typeOfSite(s) },
     { name: s.y, dataType: typeOfSite(s) },
@@ -60,8 +92,10 @@ export function planValidation(
     sites,
     checkable,
     missingInOriginal,
+    originalX,
+    sameFunction,
     rewrittenIndex,
-    originalExposed: withExtraOutputs(withSitesBypassed(original, findInjectedSites(original)), origExtra),
+    originalExposed: withExtraOutputs(withBlocksBypassed(withSitesBypassed(original, origSites), blocks), origExtra),
     rewrittenExposed: withExtraOutputs(rewritten, rewrExtra),
     bypassed: sitesHaveProblems ? undefined : withExtraOutputs(withSitesBypassed(rewritten, sites), bypassExtra),
   };

@@ -59,6 +59,11 @@ export interface OutputReport {
    * when either model's value is NaN somewhere (see `nan`).
    */
   readonly drift: number | null;
+  /**
+   * Present when the original computes the same SGE as the rewritten model (the blocks `fuse` replaced):
+   * the final values then must agree within tolerance; elements failing that, of `elements`.
+   */
+  readonly agreement?: { readonly failures: number; readonly elements: number };
   /** NaN elements of this output in each model, when there are any. */
   readonly nan?: { readonly original: number; readonly rewritten: number };
   /** Largest |bypassed − original|: with the SGE blocks taken out, the rewritten model must match. */

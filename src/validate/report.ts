@@ -78,8 +78,11 @@ export function formatReport(report: ValidationReport): string {
     const nan = o.nan
       ? ` (NaN in ${o.nan.original} elements of the original, ${o.nan.rewritten} of the rewritten model)`
       : '';
+    const agree = o.agreement
+      ? `, must agree (both compute SGE): ${o.agreement.failures ? `${o.agreement.failures} of ${o.agreement.elements} elements differ` : 'they do'}`
+      : '';
     out.push(
-      `drift of ${o.name}: max abs ${figure(o.drift)}${nan} (rewritten vs original)${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${figure(o.bypassMaxAbs)}` : ''}`,
+      `drift of ${o.name}: max abs ${figure(o.drift)}${nan} (rewritten vs original${agree})${o.bypassMaxAbs !== null ? `; with SGE bypassed: ${figure(o.bypassMaxAbs)}` : ''}`,
     );
   }
   if (report.latency) {

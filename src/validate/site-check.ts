@@ -24,6 +24,8 @@ export interface SiteContext {
   /** Outputs of the rewritten model with its blocks bypassed (undefined when that run was skipped). */
   readonly bypassOut: Record<string, HostTensor> | undefined;
   readonly missingInOriginal: ReadonlySet<string>;
+  /** For each site (by Y), the original's tensor its X must equal (see ValidationPlan.originalX). */
+  readonly originalX: ReadonlyMap<string, string>;
   readonly settings: ValidationSettings;
 }
 
@@ -187,24 +189,29 @@ function judgeInput(
 ): { checked: SiteReport['input']; reasons: string[] } {
   const reasons: string[] = [];
   let checked: SiteReport['input'] = null;
+  const orig = ctx.originalX.get(site.y) ?? site.y;
+  // The conv output under Y's name (inject), or the input of the block the site replaced (fuse).
+  const what = orig === site.y ? 'conv output' : 'block input';
   if (ctx.missingInOriginal.has(site.y)) {
     reasons.push(
-      `the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`,
+      orig === site.y
+        ? `the original model has no tensor '${site.y}' (the site's output should carry the conv output's original name)`
+        : `the original model's main graph has no tensor '${orig}' (the input of the block the site replaced)`,
     );
   } else if (ctx.bypassOut) {
     const xb = ctx.bypassOut[site.x],
-      xo = ctx.origOut[site.y];
-    if (!xb || !xo) reasons.push(`onnxruntime did not return '${site.x}' (bypassed) or '${site.y}' (original)`);
+      xo = ctx.origOut[orig];
+    if (!xb || !xo) reasons.push(`onnxruntime did not return '${site.x}' (bypassed) or '${orig}' (original)`);
     else if (xb.type !== xo.type || formatDims(xb.dims) !== formatDims(xo.dims)) {
       reasons.push(
-        `X is ${xb.type} ${formatDims(xb.dims)} but the original's '${site.y}' is ${xo.type} ${formatDims(xo.dims)}`,
+        `X is ${xb.type} ${formatDims(xb.dims)} but the original's '${orig}' is ${xo.type} ${formatDims(xo.dims)}`,
       );
     } else {
       const c = compareValues(toFloat64(xb), toFloat64(xo), tolerance);
       checked = { maxAbs: c.maxAbs, failures: c.failures, bitwiseEqual: bitwiseEqual(xb.data, xo.data) };
       if (c.failures > 0)
         reasons.push(
-          `X differs from the original model's conv output '${site.y}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`,
+          `X differs from the original model's ${what} '${orig}' in ${c.failures} elements (max abs ${fmt(c.maxAbs)})`,
         );
     }
   }

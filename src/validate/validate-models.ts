@@ -13,6 +13,7 @@ import { toFloat64, type HostTensor } from './host-tensor.js';
 import { checkSameInputs, inputSpecs } from './inputs.js';
 import { ModelSessions, type ModelUnderTest, type OrtProvider } from './model-sessions.js';
 import { checkOutputs } from './output-check.js';
+import type { ReplacedBlock } from './model-copy.js';
 import { planValidation } from './plan.js';
 import { assembleReport, noSitesReport } from './report-assembly.js';
 import type { ValidationReport } from './report-types.js';
@@ -36,6 +37,13 @@ export interface ValidateModelsRequest extends ValidationSettings {
    * given, instead of random inputs.
    */
   readonly loadInputs?: InputLoader;
+  /**
+   * The original's SGE blocks that sites of the rewritten model replaced (what `fuse` reports: each
+   * site's input and output). Each is then judged against its block: X against the block's input, the
+   * block bypassed in the original as the site is in the rewritten model, and (when every site is such a
+   * block) the final outputs must agree within tolerance. Default none: the original lacks the sites.
+   */
+  readonly replacedBlocks?: readonly ReplacedBlock[];
 }
 
 /**
@@ -66,7 +74,7 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
   checkSameInputs(specs, inputSpecs(rewritten.model));
   const { feeds, inputs } = await makeFeeds(specs, request, request.loadInputs, notes);
 
-  const plan = planValidation(original.model, rewritten.model, sites);
+  const plan = planValidation(original.model, rewritten.model, sites, request.replacedBlocks);
   const ctx: RunContext = { sessions: new ModelSessions(request.ort), original, rewritten, feeds, progress };
   const out = await runVariants(plan, ctx);
   if (!plan.bypassed) {
@@ -84,6 +92,7 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
       origOut: out.original,
       bypassOut: out.bypassed,
       missingInOriginal: plan.missingInOriginal,
+      originalX: plan.originalX,
       settings: request,
     }),
   );
@@ -101,6 +110,7 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
     request,
     failures,
     allFinite(feeds),
+    plan.sameFunction,
   );
   const subgraphSites = sites.filter((s) => s.scope.depth > 0).length;
   if (subgraphSites)

@@ -9,6 +9,7 @@ import { loadModel } from '../../io/load.js';
 import { modelOrigin } from '../../io/provenance.js';
 import { checkExternalRefs } from '../../io/external-check.js';
 import { collectTensors } from '../../external/tensors.js';
+import type { ReplacedBlock } from '../model-copy.js';
 import type { ModelUnderTest } from '../model-sessions.js';
 import type { ValidationReport } from '../report-types.js';
 import { timedRuns, type ValidationSettings } from '../settings.js';
@@ -27,6 +28,8 @@ export type ModelSource = string | ModelProto | { readonly model: ModelProto; re
 export interface ValidateOptions extends ValidationSettings {
   /** A folder of `input_0.pb` … / `.npy` files (ONNX test data set layout). */
   readonly inputsDir?: string;
+  /** The original's blocks that the rewritten model's sites replaced (see ValidateModelsRequest.replacedBlocks). */
+  readonly replacedBlocks?: readonly ReplacedBlock[];
 }
 
 /**
