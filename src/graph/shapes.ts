@@ -3,7 +3,14 @@
  * by a small forward inference over the operators convolutional networks are made of. Unknown ops give
  * unknown shapes, never wrong ones. Symbolic dimensions travel as their names.
  */
-import type { AttributeProto, GraphProto, Int64, NodeProto, TypeProto } from '../codec/types.js';
+import {
+  type AttributeProto,
+  DataType,
+  type GraphProto,
+  type Int64,
+  type NodeProto,
+  type TypeProto,
+} from '../codec/types.js';
 import { declaredDims, type Dim } from './dims.js';
 import { isDefaultDomain } from './opset.js';
 import type { ModelIndex } from './model-index.js';
@@ -259,6 +266,31 @@ const reshape: ShapeRule = (node, inputs, context) => {
   return [{ elemType: x.elemType, shape: out }];
 };
 
+/**
+ * Constant: its value's type and dims (exporters write conv weights as Constant nodes too, and a
+ * Conv's output channels come from its weight's dims).
+ */
+const constant: ShapeRule = (node) => {
+  const t = attr(node, 'value')?.t;
+  if (t) {
+    const dims = t.dims.map((d) => sizeOf(safeInt(d)));
+    return [{ elemType: t.data_type || undefined, shape: dims.every((d) => d !== undefined) ? dims : undefined }];
+  }
+  const a = node.attribute[0];
+  switch (a?.name) {
+    case 'value_float':
+      return [{ elemType: DataType.FLOAT, shape: [] }];
+    case 'value_floats':
+      return [{ elemType: DataType.FLOAT, shape: [a.floats.length] }];
+    case 'value_int':
+      return [{ elemType: DataType.INT64, shape: [] }];
+    case 'value_ints':
+      return [{ elemType: DataType.INT64, shape: [a.ints.length] }];
+    default:
+      return [];
+  }
+};
+
 /** The rules for ai.onnx operators, by op_type. */
 const STANDARD_RULES: ReadonlyMap<string, ShapeRule> = new Map<string, ShapeRule>([
   ...[...SAME_SHAPE].filter((op) => !BROADCAST.has(op)).map((op) => [op, sameShape] as const),
@@ -270,6 +302,7 @@ const STANDARD_RULES: ReadonlyMap<string, ShapeRule> = new Map<string, ShapeRule
   ['Gemm', gemm],
   ['Concat', concat],
   ['Reshape', reshape],
+  ['Constant', constant],
 ]);
 
 /** Rules callers registered for operators of other domains: domain → op_type (or '*') → rule. */

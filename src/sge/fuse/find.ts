@@ -119,19 +119,21 @@ interface Anchor {
   readonly scope: GraphScope;
 }
 
-/** Mul nodes of two computed operands, one of them the output of a possible gate. */
+/** Mul nodes of two computed operands, one of them the output of a possible gate (or a view of it). */
 function gateMuls(index: ModelIndex): Anchor[] {
   const out: Anchor[] = [];
   for (const scope of index.scopes) {
     for (const node of scope.graph.node) {
       if (node.op_type !== 'Mul' || !isDefaultDomain(node.domain) || node.input.length !== 2) continue;
-      const producers = node.input.map((i) => index.producer(i)?.node);
-      if (producers.some((p) => p && GATE_OPS.has(p.op_type ?? '') && isDefaultDomain(p.domain)))
-        out.push({ node, scope });
+      // The gate may reach the Mul through views (an Unsqueeze to the layout of X's groups).
+      if (node.input.some((i) => isGate(index.producer(viewRoot(index, i))?.node))) out.push({ node, scope });
     }
   }
   return out;
 }
+
+const isGate = (p: NodeProto | undefined): boolean =>
+  p !== undefined && GATE_OPS.has(p.op_type ?? '') && isDefaultDomain(p.domain);
 
 /** The tensor a chain of views starts from. */
 function viewRoot(index: ModelIndex, name: string): string {
@@ -182,8 +184,7 @@ function analyzeAnchor(
   let waiting = false;
   for (const operand of anchor.node.input) {
     const x = viewRoot(index, operand);
-    if (x === operand && index.producer(operand)?.node && GATE_OPS.has(index.producer(operand)!.node.op_type ?? ''))
-      continue; // the gate side
+    if (isGate(index.producer(x)?.node)) continue; // the gate side
     const info = shapes.get(x);
     let shape = info?.shape;
     if (!shape) {

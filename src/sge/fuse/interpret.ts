@@ -15,13 +15,14 @@ import {
   evaluateConstant,
   flattenDims,
   intAttribute,
+  intsAttribute,
   makeConst,
   reduceAxes,
   shapeOfDims,
   squeezeDims,
   unsqueezeDims,
 } from './constants.js';
-import { inputLayout, layoutDims, reshapeLayout, resolveReshape } from './layout.js';
+import { axisSize, inputLayout, type Layout, layoutDims, reshapeLayout, resolveReshape } from './layout.js';
 import {
   applyBinary,
   applyReduce,
@@ -84,12 +85,19 @@ const CONSTANT_ONLY = new Set([
 ]);
 const FLOAT_TYPES: ReadonlySet<number> = new Set([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE]);
 
+/**
+ * Ops that move or contract axes: Transpose where it moves only size-1 axes (a view then), MatMul of
+ * two block tensors as the broadcast product it is followed by a sum over the contracted axis (how
+ * `torch.bmm(mean^T, x)` writes the similarity).
+ */
+const AXIS_OPS = new Set(['Transpose', 'MatMul']);
+
 /** True for the ops the interpreter knows (the others end the walk). */
 export function isBlockOp(node: NodeProto): boolean {
   const op = node.op_type ?? '';
   return (
     isDefaultDomain(node.domain) &&
-    (VIEWS.has(op) || op in REDUCTIONS || BINARY.has(op) || UNARY.has(op) || CONSTANT_ONLY.has(op))
+    (VIEWS.has(op) || op in REDUCTIONS || BINARY.has(op) || UNARY.has(op) || CONSTANT_ONLY.has(op) || AXIS_OPS.has(op))
   );
 }
 
@@ -179,7 +187,49 @@ export class BlockInterpreter {
       return applyBinary(op, x, y as Data | Const, { node, frame: this.frame });
     }
     if (UNARY.has(op)) return applyUnary(op, x);
+    if (op === 'Transpose') return this.transpose(node, x);
+    if (op === 'MatMul') {
+      const y = inputs[1];
+      if (y?.kind !== 'data') return where('multiplies a tensor derived from X by a constant matrix');
+      return this.matMul(x, y, where);
+    }
     return where('is not evaluated on tensors derived from X');
+  }
+
+  /**
+   * Transpose: a view when the axes of size > 1 keep their order (only size-1 axes move); any other
+   * permutation reorders X's elements, which no step of SGE does.
+   */
+  private transpose(node: NodeProto, x: Data): Value {
+    const rank = x.layout.length;
+    const perm = intsAttribute(node, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i))
+      return unknown(`Transpose '${node.name ?? ''}': perm [${perm.join(', ')}] does not fit rank ${rank}`, x);
+    const moved = perm.filter((p) => axisSize(x.layout[p]!) > 1);
+    if (moved.some((p, i) => i > 0 && p < moved[i - 1]!))
+      return unknown(`Transpose '${node.name ?? ''}' reorders the axes of a tensor derived from X`, x);
+    return { kind: 'data', layout: perm.map((p) => x.layout[p]!), term: x.term };
+  }
+
+  /**
+   * MatMul of two block tensors of rank ≥ 2 ([…, M, K] · […, K, N]): A·B is Σ_k A[…, m, k]·B[…, k, n],
+   * evaluated as A unsqueezed to […, M, K, 1] times B unsqueezed to […, 1, K, N], then summed over K.
+   */
+  private matMul(a: Data, b: Data, where: (reason: string) => Unknown): Value {
+    if (a.layout.length < 2 || b.layout.length < 2) return where('a matrix product of vectors');
+    const a4: Layout = [...a.layout, []];
+    const b4: Layout = [...b.layout.slice(0, -2), [], ...b.layout.slice(-2)];
+    const product = applyBinary(
+      'Mul',
+      { kind: 'data', layout: a4, term: a.term },
+      { ...b, layout: b4 },
+      {
+        node: { input: [], output: [], attribute: [] } as unknown as NodeProto,
+        frame: this.frame,
+      },
+    );
+    if (product.kind !== 'data') return product;
+    return applyReduce('sum', product, [product.layout.length - 2], false, this.frame);
   }
 
   private view(node: NodeProto, x: Data, second: Value | undefined): Value {
