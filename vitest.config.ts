@@ -7,7 +7,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores on CI machines: more workers only add contention for onnxruntime sessions.
     maxWorkers: 2,
-    // The CLI's process-level tests run the compiled bin: build dist/ first when it is stale.
-    globalSetup: ['test/cli/global-setup.ts'],
+    // The CLI's process-level tests run the compiled bin, the browser tests the built page: build
+    // dist/ and dist-web/ first when they are stale.
+    globalSetup: ['test/cli/global-setup.ts', 'test/web/global-setup.ts'],
   },
 });

@@ -18,7 +18,7 @@ import {
   modelDataFiles,
   type CommandInput,
 } from './paths.js';
-import { formatInjectReport } from '../shell/inject.js';
+import { formatInjectReport, noSiteChosen } from '../shell/inject.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 import { UsageError } from '../errors.js';
@@ -29,10 +29,7 @@ import { dirname, resolve } from 'node:path';
 /** Runs the main command; returns the exit status. */
 export async function runInject(modelPath: string, options: InjectCliOptions, io: CliIo): Promise<number> {
   if (!options.after?.length) {
-    throw new UsageError(
-      'no site chosen: --after is required',
-      "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions",
-    );
+    throw noSiteChosen();
   }
   if (options.output === '')
     throw new UsageError('-o/--output is empty', 'give the output file, e.g. -o model.sge.onnx');

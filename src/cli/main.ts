@@ -17,6 +17,7 @@ import { runStrip } from './strip-command.js';
 import { runFuse } from './fuse-command.js';
 import { runTest } from './test-command.js';
 import { runCiCommand } from './ci-command.js';
+import { runWeb } from './web-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -95,6 +96,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
       },
       ci: async (config, options) => {
         status = await runCiCommand(config, options, io);
+        return status;
+      },
+      web: async (options) => {
+        status = await runWeb(options, io);
         return status;
       },
     },

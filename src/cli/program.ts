@@ -82,6 +82,12 @@ export interface TestCliOptions {
   debug?: boolean;
 }
 
+/** Options of `web`. */
+export interface WebCliOptions {
+  port: string;
+  debug?: boolean;
+}
+
 /** Options of `ci`. */
 export interface CiCliOptions {
   out?: string;
@@ -103,6 +109,7 @@ export interface CommandHandlers {
   fuse(model: string, options: FuseCliOptions): Promise<number>;
   test(model: string, options: TestCliOptions): Promise<number>;
   ci(config: string | undefined, options: CiCliOptions): Promise<number>;
+  web(options: WebCliOptions): Promise<number>;
 }
 
 const EXAMPLES = `
@@ -135,6 +142,9 @@ Examples:
 
   # run a model on its test data (resnet50/test_data_set_N/{input_0.pb,output_0.pb}) and compare outputs
   $ sge-inject test resnet50.onnx
+
+  # the same in a browser page (nothing uploaded): open the URL it prints
+  $ sge-inject web
 
   # every job of sge-inject.json, in parallel, with a JUnit report for the CI service
   $ sge-inject ci --junit report.xml
@@ -305,6 +315,15 @@ export function buildProgram(handlers: CommandHandlers, io: CliIo): Command {
     .option('--debug', 'show stack traces')
     .action(async (config: string | undefined, options: CiCliOptions) => {
       await handlers.ci(config, options);
+    });
+
+  program
+    .command('web')
+    .description('serve the web page (everything runs in the browser; nothing is uploaded) on 127.0.0.1')
+    .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '8765')
+    .option('--debug', 'show stack traces')
+    .action(async (options: WebCliOptions) => {
+      await handlers.web(options);
     });
 
   return program;

@@ -2,10 +2,9 @@
 import { loadModel } from '../io/load.js';
 import { saveModel } from '../io/save.js';
 import { stripSge } from '../sge/strip.js';
-import { InputError } from '../errors.js';
 import type { StripCliOptions } from './program.js';
 import { checkOutputNotInput, checkOutputPath, defaultOutputPath, modelDataFiles } from './paths.js';
-import { formatStripReport } from '../shell/strip.js';
+import { formatStripReport, nothingToStrip } from '../shell/strip.js';
 import type { CliIo } from './io.js';
 import { EXIT_OK } from './exit-codes.js';
 
@@ -20,10 +19,7 @@ export async function runStrip(modelPath: string, options: StripCliOptions, io: 
   }
   const report = stripSge(model);
   if (report.sites.length === 0) {
-    throw new InputError(
-      `${modelPath} has no SGE block inserted by sge-inject`,
-      'nothing to strip; `sge-inject list MODEL` shows which convolutions have one',
-    );
+    throw nothingToStrip(modelPath);
   }
   if (!options.dryRun) await saveModel(model, output);
   if (options.json) {

@@ -16,3 +16,4 @@ export {
   type ExternalDataReaderOptions,
 } from './reader.js';
 export { collectTensors, withSwappedTensors, type TensorSlot } from './tensors.js';
+export { inlineExternalData } from './inline.js';

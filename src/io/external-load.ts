@@ -4,7 +4,7 @@
  */
 import type { ModelProto } from '../codec/types.js';
 import { isExternal } from '../external/location.js';
-import { ExternalDataReader } from '../external/reader.js';
+import { inlineExternalData } from '../external/inline.js';
 import { collectTensors } from '../external/tensors.js';
 import { folderSource } from './external-files.js';
 import { checkExternalRefs } from './external-check.js';
@@ -19,16 +19,5 @@ export async function loadExternalData(model: ModelProto, baseDir: string, sourc
   // Every reference is checked before any file is opened: a damaged or unsafe one fails the load up front,
   // and a FIFO or device never blocks the read.
   await checkExternalRefs(slots, baseDir, source);
-  const reader = new ExternalDataReader(folderSource(baseDir), { source });
-  try {
-    for (const slot of slots) {
-      const t = slot.tensor;
-      t.raw_data = await reader.read(t, slot.where);
-      t.external_data = [];
-      delete t.data_location;
-    }
-  } finally {
-    await reader.close();
-  }
-  return slots.length;
+  return inlineExternalData(model, folderSource(baseDir), source);
 }

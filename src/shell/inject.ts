@@ -1,4 +1,5 @@
 /** The inject report as text: what the CLI prints after an injection and what the page shows. */
+import { UsageError } from '../errors.js';
 import type { InjectReport } from '../sge/inject.js';
 import { formatDims, renderTable } from './table.js';
 
@@ -27,4 +28,12 @@ export function formatInjectReport(r: InjectReport, outcome: string): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(outcome);
   return `${lines.join('\n')}\n`;
+}
+
+/** The refusal when no pattern chooses a site (`--after` in the CLI, the "After" field in the page). */
+export function noSiteChosen(): UsageError {
+  return new UsageError(
+    'no site chosen: --after is required',
+    "e.g. --after '*/conv3/Conv'; `sge-inject list MODEL` shows the convolutions",
+  );
 }

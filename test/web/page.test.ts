@@ -1,0 +1,200 @@
+/**
+ * The web page in a real browser (Debian's Chromium through playwright-core), served by the server of
+ * `sge-inject web`: the whole flow, bad files, the keyboard, and that nothing leaves 127.0.0.1. Expected
+ * bytes and messages come from the CLI itself, run in this process on the same files.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import type { StaticServer } from '../../src/cli/static-server.js';
+import { tempFolder } from '../io/tmp.js';
+import {
+  HAVE_BROWSER,
+  REQUIRE_BROWSER,
+  ROOT,
+  SKIP_REASON,
+  idle,
+  launchBrowser,
+  recordRequests,
+  servePage,
+  textOf,
+} from './browser.js';
+
+const FIXTURE = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13.onnx');
+const TENSOR = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13/test_data_set_0/input_0.pb');
+const SHOTS = join(ROOT, 'test-output/web');
+
+/** Runs the CLI in this process; returns its exit status and what it printed. */
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const status = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), stderrIsTty: false });
+  return { status, stdout, stderr };
+}
+
+if (!HAVE_BROWSER && REQUIRE_BROWSER) {
+  describe('the web page', () => {
+    it('needs a browser under CI (SGE_REQUIRE_BROWSER=1)', () => {
+      throw new Error(SKIP_REASON.replace('are skipped', 'cannot run'));
+    });
+  });
+} else if (!HAVE_BROWSER) {
+  describe.skip(`the web page: ${SKIP_REASON}`, () => {
+    it('skipped', () => {});
+  });
+} else {
+  describe('the web page in Chromium', () => {
+    let browser: Browser;
+    let server: StaticServer;
+    const dir = tempFolder('web');
+
+    beforeAll(async () => {
+      server = await servePage();
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    async function openPage(): Promise<{ page: Page; requests: string[] }> {
+      const page = await browser.newPage();
+      const requests = recordRequests(page);
+      await page.goto(server.url);
+      await page.locator('body[data-ready="true"]').waitFor();
+      return { page, requests };
+    }
+
+    async function openModel(page: Page, path: string): Promise<void> {
+      await page.getByLabel('Model', { exact: true }).setInputFiles(path);
+      await idle(page);
+    }
+
+    const report = (page: Page) => page.getByRole('region', { name: 'Report' });
+
+    it('opens the fixture, injects */conv3/Conv with G 8, validates (PASS) and downloads the CLI’s bytes', async () => {
+      const { page, requests } = await openPage();
+      await openModel(page, FIXTURE);
+      await expect.poll(() => textOf(page.getByRole('region', { name: 'Model summary' }))).toContain('IR version');
+      const summary = await textOf(page.getByRole('region', { name: 'Model summary' }));
+      expect(summary).toContain('mini_resnet_bottleneck_op13.onnx');
+      expect(summary).toMatch(/ai\.onnx 13/);
+
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Groups', { exact: true }).fill('8');
+      // The live count is what `list --after '*/conv3/Conv' -g 8` says.
+      const listed = await cli(['list', FIXTURE, '--after', '*/conv3/Conv', '-g', '8', '--json']);
+      const selected = JSON.parse(listed.stdout).rows.filter((r: { selected: boolean }) => r.selected).length;
+      expect(selected).toBeGreaterThan(0);
+      await expect.poll(() => textOf(page.locator('#count'))).toContain(`${selected} sites selected`);
+      const listText = await cli(['list', FIXTURE, '--after', '*/conv3/Conv', '-g', '8']);
+      expect(listText.stdout).toContain((await textOf(page.locator('#list-summary'))).trim());
+
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      const injected = await textOf(report(page));
+      expect(injected).toContain(`${selected} SGE sites (function form, G=8`);
+      expect(injected).toContain('ready to download: mini_resnet_bottleneck_op13.sge.onnx');
+
+      const out = join(dir, 'cli.sge.onnx');
+      const run = await cli([FIXTURE, '--after', '*/conv3/Conv', '-g', '8', '-o', out]);
+      expect(run.status).toBe(0);
+      // The report is the CLI's, but for the last line (where it wrote vs what the page offers).
+      const body = (t: string) => t.trim().split('\n').slice(0, -1).join('\n');
+      expect(body(injected)).toBe(body(run.stdout));
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('mini_resnet_bottleneck_op13.sge.onnx');
+      const got = readFileSync((await download.path())!);
+      expect(Buffer.compare(got, readFileSync(out))).toBe(0);
+
+      await page.getByRole('button', { name: 'Validate' }).click();
+      await idle(page);
+      const validated = await textOf(report(page));
+      expect(validated).toContain('result: PASS');
+      expect(validated).toMatch(/sites: \d+ \(\d+ pass, 0 fail/);
+      expect(validated).toContain('latency (1 thread');
+      expect(validated).toContain('MACs added');
+      mkdirSync(SHOTS, { recursive: true });
+      await report(page).screenshot({ path: join(SHOTS, 'report.png') });
+      await page.screenshot({ path: join(SHOTS, 'page.png'), fullPage: true });
+
+      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      await page.close();
+    });
+
+    it('shows the CLI’s message for bad files and goes on with the next good one', async () => {
+      const { page, requests } = await openPage();
+      const full = readFileSync(FIXTURE);
+      const bad: Array<[string, Uint8Array]> = [
+        ['notes.onnx', new TextEncoder().encode('this is a text file, not a model\n')],
+        ['truncated.onnx', full.subarray(0, Math.floor(full.length / 2))],
+        ['tensor.onnx', readFileSync(TENSOR)],
+      ];
+      for (const [name, bytes] of bad) {
+        const path = join(dir, name);
+        writeFileSync(path, bytes);
+        await openModel(page, path);
+        const expected = await cli(['list', path]);
+        expect(expected.status).toBe(2);
+        const text = (await textOf(report(page))).trim();
+        expect(text, name).toBe(expected.stderr.replaceAll(`${dir}/`, '').trim());
+      }
+      // Groups that do not divide: refused as by the CLI, on the model that is open.
+      await openModel(page, FIXTURE);
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Groups', { exact: true }).fill('7');
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      const refused = await cli([FIXTURE, '--after', '*/conv3/Conv', '-g', '7', '-o', join(dir, 'g7.onnx')]);
+      expect(refused.status).toBe(2);
+      const shown = (await textOf(report(page))).trim();
+      expect(shown).toBe(refused.stderr.replaceAll(FIXTURE, basename(FIXTURE)).trim());
+      expect(await page.getByRole('button', { name: 'Download' }).isDisabled()).toBe(true);
+      // And the page still works.
+      await page.getByLabel('Groups', { exact: true }).fill('8');
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      expect(await textOf(report(page))).toContain('ready to download');
+      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      await page.close();
+    });
+
+    it('runs the whole flow by keyboard', async () => {
+      const { page } = await openPage();
+      /** Presses Tab until the element named `label` has the focus. */
+      const tabTo = async (id: string) => {
+        for (let i = 0; i < 60; i++) {
+          if (await page.locator(`#${id}:focus`).count()) return;
+          await page.keyboard.press('Tab');
+        }
+        throw new Error(`Tab never reached #${id}`);
+      };
+      await tabTo('model');
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+      await chooser.setFiles(FIXTURE);
+      await idle(page);
+      await tabTo('after');
+      await page.keyboard.type('*/conv3/Conv');
+      await tabTo('groups');
+      await page.keyboard.type('8');
+      await tabTo('inject');
+      await page.keyboard.press('Enter');
+      await idle(page);
+      expect(await textOf(report(page))).toContain('ready to download');
+      await tabTo('validate');
+      await page.keyboard.press('Enter');
+      await idle(page);
+      expect(await textOf(report(page))).toContain('result: PASS');
+      await tabTo('download');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+      expect(download.suggestedFilename()).toBe('mini_resnet_bottleneck_op13.sge.onnx');
+      await page.close();
+    });
+  });
+}
