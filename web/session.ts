@@ -14,7 +14,7 @@ import { injectSge } from '../src/sge/inject.js';
 import { listSites } from '../src/sge/list.js';
 import { parseSgeParams } from '../src/sge/params.js';
 import { stripSge } from '../src/sge/strip.js';
-import { formatFuseReport } from '../src/shell/fuse.js';
+import { formatFuseReport, nothingToFuse } from '../src/shell/fuse.js';
 import { formatInjectReport, noSiteChosen } from '../src/shell/inject.js';
 import { formatListReport } from '../src/shell/list.js';
 import { parsePositiveInt } from '../src/shell/parse.js';
@@ -58,7 +58,12 @@ function pickedFiles(files: readonly NamedBytes[]): ExternalDataSource {
 export class WebSession {
   #model?: NamedBytes;
   #data: readonly NamedBytes[] = [];
-  #last?: { readonly kind: 'inject' | 'strip' | 'fuse'; readonly bytes: Uint8Array };
+  /** The last model made, and (after Fuse) the blocks it replaced, which Validate judges its sites against. */
+  #last?: {
+    readonly kind: 'inject' | 'strip' | 'fuse';
+    readonly bytes: Uint8Array;
+    readonly replacedBlocks?: readonly { readonly input: string; readonly output: string }[];
+  };
 
   /** @param loadOrt onnxruntime (onnxruntime-web in the page), loaded only when a command runs a model. */
   constructor(private readonly loadOrt: () => Promise<OrtModule>) {}
@@ -113,12 +118,10 @@ export class WebSession {
   async fuse(options: FormOptions): Promise<Result> {
     const model = await this.#fresh();
     const report = await fuseSge(model, { ort: await this.loadOrt(), inline: options.inline });
-    if (report.sites.length === 0)
-      throw new InputError(
-        `${this.#model!.name} has no exported SGE block that can be fused; nothing written`,
-        '`sge-inject list MODEL` shows exported blocks and near misses',
-      );
+    if (report.sites.length === 0) throw nothingToFuse(this.#model!.name, report.nearMisses);
     const output = this.#output(model, 'fuse', '.fused.onnx');
+    // As `fuse --validate`: each site is judged against the block it replaced.
+    this.#last = { ...this.#last!, replacedBlocks: report.sites.map((s) => ({ input: s.input, output: s.output })) };
     return { type: 'fuse', text: formatFuseReport(report, ready(output)), output };
   }
 
@@ -135,6 +138,7 @@ export class WebSession {
       ort: this.loadOrt,
       original: { model: original, name: this.#model!.name },
       rewritten: { model: rewritten, name: 'the rewritten model' },
+      ...(this.#last.replacedBlocks ? { replacedBlocks: this.#last.replacedBlocks } : {}),
       onProgress,
     });
     const text = formatReport(report) + (report.passed ? '' : `${validationFailedLine(report.failures)}\n`);

@@ -1,4 +1,5 @@
 /** The fuse report as text: what the CLI prints after fusing and what the page shows. */
+import { InputError } from '../errors.js';
 import type { FuseReport } from '../sge/fuse/report.js';
 import { formatDims, renderTable } from './table.js';
 
@@ -42,4 +43,17 @@ export function formatFuseReport(r: FuseReport, outcome: string): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(outcome);
   return `${lines.join('\n')}\n`;
+}
+
+/** The refusal when no exported block of `source` can be fused: its near misses, or that it has none. */
+export function nothingToFuse(source: string, nearMisses: FuseReport['nearMisses']): InputError {
+  const misses = formatNearMisses(nearMisses);
+  return new InputError(
+    nearMisses.length
+      ? `no exported SGE block in ${source} can be fused; nothing written\n${misses.join('\n')}`
+      : `${source} has no exported SGE block (a gate Mul of X by Sigmoid of its normalized group similarity); nothing written`,
+    nearMisses.length
+      ? 'a near miss computes something other than SGE (docs: unbiased std, eps 1e-5 after the square root, Sigmoid gate); re-export it with the reference module, or insert our SGE with `sge-inject MODEL --after …`'
+      : '`sge-inject list MODEL` shows the convolutions; `sge-inject MODEL --after …` inserts SGE',
+  );
 }

@@ -1,0 +1,174 @@
+/**
+ * Strip and Fuse in the page give the CLI's bytes, and the page answers input within 100 ms while the
+ * worker injects a large model (measured in the page: the delay of each key event, and the longest task).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import type { StaticServer } from '../../src/cli/static-server.js';
+import { decodeModel } from '../../src/codec/decode.js';
+import { encodeModel } from '../../src/codec/encode.js';
+import { makeTensor } from '../../src/graph/factory.js';
+import { tempFolder } from '../io/tmp.js';
+import {
+  HAVE_BROWSER,
+  REQUIRE_BROWSER,
+  ROOT,
+  SKIP_REASON,
+  idle,
+  launchBrowser,
+  recordRequests,
+  servePage,
+  textOf,
+} from './browser.js';
+
+const FIXTURE = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13.onnx');
+const EXPORTED = join(ROOT, 'fixtures/fuse/pytorchinsight_op13_b1_fold.onnx');
+
+async function cli(args: string[]): Promise<number> {
+  return runCli(args, { stdout: () => {}, stderr: () => {}, stderrIsTty: false });
+}
+
+/** What the page records about its own responsiveness (installed by {@link watchInput}). */
+interface InputWatch {
+  delays: number[];
+  longest: number;
+}
+
+/** Records, in the page, each keydown's delay (handler time - event time) and the longest task. */
+async function watchInput(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as {
+      __watch: InputWatch;
+      addEventListener(t: string, f: (e: { timeStamp: number }) => void): void;
+      PerformanceObserver: new (
+        cb: (l: { getEntries(): { duration: number }[] }) => void,
+      ) => { observe(o: { type: string }): void };
+    };
+    g.__watch = { delays: [], longest: 0 };
+    g.addEventListener('keydown', (e) => g.__watch.delays.push(performance.now() - e.timeStamp));
+    new g.PerformanceObserver((l) => {
+      for (const e of l.getEntries()) g.__watch.longest = Math.max(g.__watch.longest, e.duration);
+    }).observe({ type: 'longtask' });
+  });
+}
+
+if (!HAVE_BROWSER && REQUIRE_BROWSER) {
+  describe('the web page commands', () => {
+    it('needs a browser under CI (SGE_REQUIRE_BROWSER=1)', () => {
+      throw new Error(SKIP_REASON.replace('are skipped', 'cannot run'));
+    });
+  });
+} else if (!HAVE_BROWSER) {
+  describe.skip(`the web page commands: ${SKIP_REASON}`, () => {
+    it('skipped', () => {});
+  });
+} else {
+  describe('the web page commands in Chromium', () => {
+    let browser: Browser;
+    let server: StaticServer;
+    const dir = tempFolder('webcmd');
+
+    beforeAll(async () => {
+      server = await servePage();
+      browser = await launchBrowser();
+    });
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    async function openPage(): Promise<{ page: Page; requests: string[] }> {
+      const page = await browser.newPage();
+      const requests = recordRequests(page);
+      await page.goto(server.url);
+      await page.locator('body[data-ready="true"]').waitFor();
+      return { page, requests };
+    }
+
+    async function downloaded(page: Page, name: string): Promise<Buffer> {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(name);
+      return readFileSync((await download.path())!);
+    }
+
+    it('strips a model the CLI injected, and fuses an exported model, to the CLI’s bytes', async () => {
+      const injected = join(dir, 'mini.sge.onnx');
+      expect(await cli([FIXTURE, '--after', '*/conv3/Conv', '-g', '8', '--inline', '-o', injected])).toBe(0);
+      const stripped = join(dir, 'mini.nosge.onnx');
+      expect(await cli(['strip', injected, '-o', stripped])).toBe(0);
+      const fused = join(dir, 'exported.fused.onnx');
+      expect(await cli(['fuse', EXPORTED, '-o', fused])).toBe(0);
+
+      const { page, requests } = await openPage();
+      const report = page.getByRole('region', { name: 'Report' });
+      await page.getByLabel('Model', { exact: true }).setInputFiles(injected);
+      await idle(page);
+      await page.getByRole('button', { name: 'Strip' }).click();
+      await idle(page);
+      expect((await textOf(report)).trim()).toMatch(/^removed 6 SGE sites/);
+      expect(Buffer.compare(await downloaded(page, 'mini.sge.nosge.onnx'), readFileSync(stripped))).toBe(0);
+
+      await page.getByLabel('Model', { exact: true }).setInputFiles(EXPORTED);
+      await idle(page);
+      await page.getByRole('button', { name: 'Fuse' }).click();
+      await idle(page);
+      expect(await textOf(report)).toContain('fused');
+      const name = 'pytorchinsight_op13_b1_fold.fused.onnx';
+      expect(Buffer.compare(await downloaded(page, name), readFileSync(fused))).toBe(0);
+      // The fused model validates against the exported one, in the page.
+      await page.getByRole('button', { name: 'Validate' }).click();
+      await idle(page);
+      expect(await textOf(report)).toContain('result: PASS');
+      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      await page.close();
+    });
+
+    it('answers key presses within 100 ms while the worker injects a large model', async () => {
+      // The mini ResNet carrying 96 MB of extra weights: decode, inject and encode take seconds.
+      const model = decodeModel(new Uint8Array(readFileSync(FIXTURE)));
+      model.graph!.initializer.push(
+        makeTensor('ballast', [24, 1024, 1024], new Float32Array(24 * 1024 * 1024).fill(0.5)),
+      );
+      const big = join(dir, 'big.onnx');
+      writeFileSync(big, encodeModel(model));
+
+      const { page } = await openPage();
+      await page.getByLabel('Model', { exact: true }).setInputFiles(big);
+      await idle(page);
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Groups', { exact: true }).fill('8');
+      await page.locator('#count').filter({ hasText: 'selected' }).waitFor();
+      await watchInput(page);
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await page.locator('body[data-busy="true"]').waitFor();
+      const exclude = page.getByLabel('Exclude', { exact: true });
+      await exclude.focus();
+      let presses = 0;
+      while ((await page.locator('body[data-busy="true"]').count()) > 0) {
+        await page.keyboard.press('x');
+        presses++;
+        await page.waitForTimeout(20);
+      }
+      await idle(page);
+      expect(await textOf(page.getByRole('region', { name: 'Report' }))).toContain('ready to download: big.sge.onnx');
+      const watch = (await page.evaluate(
+        () => (globalThis as unknown as { __watch: InputWatch }).__watch,
+      )) as InputWatch;
+      console.log(
+        `[test/web] ${presses} key presses during the inject: longest delay ${Math.max(...watch.delays).toFixed(1)} ms, longest task ${watch.longest.toFixed(0)} ms`,
+      );
+      // Enough presses landed during the work to mean something, and each was handled promptly.
+      expect(presses).toBeGreaterThan(5);
+      expect(watch.delays.length).toBeGreaterThanOrEqual(presses);
+      expect(Math.max(...watch.delays)).toBeLessThan(100);
+      expect(watch.longest).toBeLessThan(100);
+      await page.close();
+    });
+  });
+}
