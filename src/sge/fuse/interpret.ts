@@ -172,6 +172,7 @@ export class BlockInterpreter {
     if (op === 'Size') return makeConst([], [layoutDims(x.layout).reduce((a, b) => a * b, 1)], DataType.INT64);
     if (VIEWS.has(op)) return this.view(node, x, inputs[1]);
     if (op in REDUCTIONS) {
+      if (inputs[1]?.kind === 'data') return where('its axes input is derived from X');
       const rank = x.layout.length;
       const axes =
         op === 'GlobalAveragePool'
