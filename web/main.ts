@@ -8,7 +8,7 @@ import { listSummary } from '../src/shell/list.js';
 import { formatBytes, type ModelSummary } from '../src/shell/summary.js';
 import type { ListReport } from '../src/sge/list.js';
 import { WorkerClient, WorkerError } from './client.js';
-import type { FileBytes, FormOptions, Output, Result } from './protocol.js';
+import type { FormOptions, Output, Result } from './protocol.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const modelInput = $<HTMLInputElement>('model');
@@ -51,10 +51,6 @@ function formOptions(): FormOptions {
     inline: inlineBox.checked,
     force: forceBox.checked,
   };
-}
-
-async function fileBytes(file: File): Promise<FileBytes> {
-  return { name: file.name, bytes: await file.arrayBuffer() };
 }
 
 function showText(text: string, verdict?: 'pass' | 'fail'): void {
@@ -212,12 +208,7 @@ async function openModel(file: File, data: File[]): Promise<void> {
   renderList(undefined, false);
   count.textContent = '';
   await busy(`opening ${file.name}`, async () => {
-    const model = await fileBytes(file);
-    const picked = await Promise.all(data.map(fileBytes));
-    const r = (await worker.request({ type: 'open', model, data: picked }, [
-      model.bytes,
-      ...picked.map((p) => p.bytes),
-    ])) as Extract<Result, { type: 'open' }>;
+    const r = (await worker.request({ type: 'open', model: file, data })) as Extract<Result, { type: 'open' }>;
     modelFile = file;
     renderSummary(r.summary);
     showText(`opened ${file.name} (${formatBytes(file.size)})`);
@@ -260,8 +251,7 @@ async function produce(body: Parameters<WorkerClient['request']>[0], label: stri
 }
 
 buttons.inject.addEventListener('click', async () => {
-  const paramsFile = paramsInput.files?.[0];
-  const params = paramsFile ? await fileBytes(paramsFile) : undefined;
+  const params = paramsInput.files?.[0];
   await produce({ type: 'inject', options: formOptions(), ...(params ? { params } : {}) }, 'injecting');
 });
 buttons.strip.addEventListener('click', () => void produce({ type: 'strip' }, 'stripping'));
@@ -273,7 +263,7 @@ buttons.validate.addEventListener('click', async () => {
 
 downloadButton.addEventListener('click', () => {
   if (!output) return;
-  const url = URL.createObjectURL(new Blob([output.bytes], { type: 'application/octet-stream' }));
+  const url = URL.createObjectURL(output.blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = output.name;

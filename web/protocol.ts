@@ -1,17 +1,12 @@
 /**
  * The messages between the page (main.ts) and its worker (worker.ts). Every request carries an id; the
  * worker answers each with exactly one reply of that id (ok or error), and may send progress before it.
- * File contents travel as ArrayBuffers, transferred, never copied.
+ * Files and results travel as File and Blob objects (handles, not copies): the page's main thread
+ * never holds or copies a model's bytes.
  */
 import type { ErrorText } from '../src/shell/error.js';
 import type { ModelSummary } from '../src/shell/summary.js';
 import type { ListReport } from '../src/sge/list.js';
-
-/** A file as the page read it. */
-export interface FileBytes {
-  readonly name: string;
-  readonly bytes: ArrayBuffer;
-}
 
 /** The options of the form, as typed (parsed in the worker, by the CLI's parsers). */
 export interface FormOptions {
@@ -26,22 +21,23 @@ export interface FormOptions {
 
 /** What the page asks. */
 export type Request =
-  | { readonly id: number; readonly type: 'open'; readonly model: FileBytes; readonly data: readonly FileBytes[] }
+  | { readonly id: number; readonly type: 'open'; readonly model: File; readonly data: readonly File[] }
   | { readonly id: number; readonly type: 'list'; readonly options: FormOptions }
   | {
       readonly id: number;
       readonly type: 'inject';
       readonly options: FormOptions;
-      readonly params?: FileBytes;
+      readonly params?: File;
     }
   | { readonly id: number; readonly type: 'strip' }
   | { readonly id: number; readonly type: 'fuse'; readonly options: FormOptions }
   | { readonly id: number; readonly type: 'validate' };
 
-/** A model the page can offer for download. */
+/** A model the page can offer for download (made into a Blob in the worker, so the page copies nothing). */
 export interface Output {
   readonly name: string;
-  readonly bytes: ArrayBuffer;
+  readonly blob: Blob;
+  readonly size: number;
 }
 
 /** What each request answers when it succeeds. */

@@ -4,7 +4,7 @@
  * library and shell functions. Runs in Node too, which is how its output is compared with the CLI's.
  */
 import { decodeModel } from '../src/codec/decode.js';
-import { encodeModel } from '../src/codec/encode.js';
+import { concatChunks, encodeModelChunks, type EncodedChunks } from '../src/codec/encode.js';
 import type { ModelProto } from '../src/codec/types.js';
 import { InputError } from '../src/errors.js';
 import { inlineExternalData } from '../src/external/inline.js';
@@ -61,7 +61,8 @@ export class WebSession {
   /** The last model made, and (after Fuse) the blocks it replaced, which Validate judges its sites against. */
   #last?: {
     readonly kind: 'inject' | 'strip' | 'fuse';
-    readonly bytes: Uint8Array;
+    /** Its encoding: pieces, mostly views of the opened file's bytes (joined only when validated). */
+    readonly encoded: EncodedChunks;
     readonly replacedBlocks?: readonly { readonly input: string; readonly output: string }[];
   };
 
@@ -133,7 +134,7 @@ export class WebSession {
     if (!this.#last)
       throw new InputError('nothing to validate yet', 'press Inject (or Fuse) first: Validate checks its result');
     const original = await this.#fresh();
-    const rewritten = decodeModel(this.#last.bytes, { source: 'the rewritten model' });
+    const rewritten = decodeModel(concatChunks(this.#last.encoded), { source: 'the rewritten model' });
     const report = await validateModels({
       ort: this.loadOrt,
       original: { model: original, name: this.#model!.name },
@@ -158,16 +159,17 @@ export class WebSession {
     return model;
   }
 
-  #output(model: ModelProto, kind: 'inject' | 'strip' | 'fuse', suffix: string): Output & { size: number } {
-    const bytes = encodeModel(model);
-    if (bytes.length > MAX_MODEL_BYTES)
+  #output(model: ModelProto, kind: 'inject' | 'strip' | 'fuse', suffix: string): Output {
+    const encoded = encodeModelChunks(model);
+    if (encoded.byteLength > MAX_MODEL_BYTES)
       throw new InputError(
-        `the result would be ${bytes.length} bytes, more than one .onnx file can hold (${MAX_MODEL_BYTES})`,
+        `the result would be ${encoded.byteLength} bytes, more than one .onnx file can hold (${MAX_MODEL_BYTES})`,
         'the page saves one self-contained file; use the CLI (`npx sge-inject`), which writes large tensors to external data',
       );
-    this.#last = { kind, bytes };
-    // A copy for the page: the worker keeps its own for Validate.
-    return { name: `${stem(this.#model!.name)}${suffix}`, bytes: bytes.slice().buffer, size: bytes.length };
+    this.#last = { kind, encoded };
+    // The Blob is made here from the pieces (its one copy, off the page's thread).
+    const blob = new Blob(encoded.chunks as Uint8Array<ArrayBuffer>[], { type: 'application/octet-stream' });
+    return { name: `${stem(this.#model!.name)}${suffix}`, blob, size: encoded.byteLength };
   }
 }
 

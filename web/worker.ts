@@ -5,7 +5,7 @@
 import type * as OrtWeb from 'onnxruntime-web';
 import { describeError } from '../src/shell/error.js';
 import type { OrtModule } from '../src/validate/session.js';
-import type { FileBytes, Reply, Request, Result } from './protocol.js';
+import type { Reply, Request, Result } from './protocol.js';
 import { WebSession, type NamedBytes } from './session.js';
 
 declare const self: {
@@ -35,18 +35,19 @@ function loadOrt(): Promise<OrtModule> {
 
 const session = new WebSession(loadOrt);
 
-function named(f: FileBytes): NamedBytes {
-  return { name: f.name, bytes: new Uint8Array(f.bytes) };
+/** Reads a picked file here, in the worker: the page never holds its bytes. */
+async function named(f: File): Promise<NamedBytes> {
+  return { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
 }
 
 async function handle(req: Request): Promise<Result> {
   switch (req.type) {
     case 'open':
-      return session.open(named(req.model), req.data.map(named));
+      return session.open(await named(req.model), await Promise.all(req.data.map(named)));
     case 'list':
       return session.list(req.options);
     case 'inject':
-      return session.inject(req.options, req.params && named(req.params));
+      return session.inject(req.options, req.params && (await named(req.params)));
     case 'strip':
       return session.strip();
     case 'fuse':
@@ -70,8 +71,7 @@ self.onmessage = (e) => {
   queue = queue.then(async () => {
     try {
       const result = await handle(req);
-      const transfer = 'output' in result ? [result.output.bytes] : [];
-      self.postMessage({ id: req.id, kind: 'ok', result }, transfer);
+      self.postMessage({ id: req.id, kind: 'ok', result });
     } catch (err) {
       self.postMessage({ id: req.id, kind: 'error', error: describeError(err) });
     }

@@ -9,6 +9,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { StaticServer } from '../../src/cli/static-server.js';
+import { decodeModel } from '../../src/codec/decode.js';
+import { isExternal } from '../../src/external/location.js';
+import { collectTensors } from '../../src/external/tensors.js';
+import { loadModel } from '../../src/io/load.js';
+import { saveModel } from '../../src/io/save.js';
 import { tempFolder } from '../io/tmp.js';
 import {
   HAVE_BROWSER,
@@ -162,6 +167,41 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await idle(page);
       expect(await textOf(report(page))).toContain('ready to download');
       expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      await page.close();
+    });
+
+    it('opens a model with external data once its data file is picked, and downloads one self-contained file', async () => {
+      const ext = join(dir, 'ext');
+      mkdirSync(ext, { recursive: true });
+      await saveModel(decodeModel(new Uint8Array(readFileSync(FIXTURE))), join(ext, 'split.onnx'), {
+        externalData: { threshold: 0 },
+      });
+      const { page } = await openPage();
+      await openModel(page, join(ext, 'split.onnx'));
+      const missing = (await textOf(report(page))).trim();
+      expect(missing).toMatch(
+        /^sge-inject: split\.onnx: initializer '.*' keeps its data in 'split\.onnx\.data': 'split\.onnx\.data' was not picked/,
+      );
+      await page.getByLabel('Data files', { exact: true }).setInputFiles(join(ext, 'split.onnx.data'));
+      await idle(page);
+      expect(await textOf(report(page))).toContain('opened split.onnx');
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Groups', { exact: true }).fill('8');
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download' }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('split.sge.onnx');
+      const got = decodeModel(new Uint8Array(readFileSync((await download.path())!)));
+      expect(collectTensors(got).filter((t) => isExternal(t.tensor))).toEqual([]);
+      // The same model as the CLI makes from the model with its data read in.
+      const whole = join(ext, 'whole.onnx');
+      await saveModel(await loadModel(join(ext, 'split.onnx'), { loadExternal: true }), whole);
+      const out = join(ext, 'whole.sge.onnx');
+      expect((await cli([whole, '--after', '*/conv3/Conv', '-g', '8', '-o', out])).status).toBe(0);
+      expect(Buffer.compare(readFileSync((await download.path())!), readFileSync(out))).toBe(0);
       await page.close();
     });
 
