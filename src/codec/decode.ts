@@ -1,5 +1,5 @@
 /** Bytes → ModelProto, with unknown fields kept and tensor data left as views of the input. */
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ModelProtoType, onnxRoot } from './schema.js';
 import { ModelDecodeError } from './errors.js';
 import type { ModelProto } from './types.js';

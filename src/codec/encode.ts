@@ -8,7 +8,7 @@
  * can be written out with `writev` without copying weights. Field order, presence rules, packing
  * and re-emission of unknown fields follow protobufjs's encoder exactly (tests compare the two).
  */
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import { ModelProtoType } from './schema.js';
 import { ModelEncodeError } from './errors.js';
 import type { ModelProto } from './types.js';
