@@ -10,14 +10,6 @@ import { distance } from '../graph/suggest.js';
 import { buildProgram } from './program.js';
 import { processIo, type CliIo } from './io.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, EXIT_VALIDATION } from './exit-codes.js';
-import { runInject } from './inject-command.js';
-import { runList } from './list-command.js';
-import { runValidate } from './validate-command.js';
-import { runStrip } from './strip-command.js';
-import { runFuse } from './fuse-command.js';
-import { runTest } from './test-command.js';
-import { runCiCommand } from './ci-command.js';
-import { runWeb } from './web-command.js';
 
 /** Renders an error for the terminal and picks the exit status. */
 export function reportError(err: unknown, io: CliIo, debug: boolean): number {
@@ -68,38 +60,40 @@ function checkCommandWord(argv: readonly string[], commands: readonly string[]):
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const debug = argv.includes('--debug');
   let status = EXIT_OK;
+  // Each command's module (and through it the codec, protobufjs, onnxruntime) is loaded only when that
+  // command runs: `--help` and `--version` load commander and nothing else.
   const program = buildProgram(
     {
       inject: async (model, options) => {
-        status = await runInject(model, options, io);
+        status = await (await import('./inject-command.js')).runInject(model, options, io);
         return status;
       },
       list: async (model, options) => {
-        status = await runList(model, options, io);
+        status = await (await import('./list-command.js')).runList(model, options, io);
         return status;
       },
       validate: async (a, b, options) => {
-        status = await runValidate(a, b, options, io);
+        status = await (await import('./validate-command.js')).runValidate(a, b, options, io);
         return status;
       },
       strip: async (model, options) => {
-        status = await runStrip(model, options, io);
+        status = await (await import('./strip-command.js')).runStrip(model, options, io);
         return status;
       },
       fuse: async (model, options) => {
-        status = await runFuse(model, options, io);
+        status = await (await import('./fuse-command.js')).runFuse(model, options, io);
         return status;
       },
       test: async (model, options) => {
-        status = await runTest(model, options, io);
+        status = await (await import('./test-command.js')).runTest(model, options, io);
         return status;
       },
       ci: async (config, options) => {
-        status = await runCiCommand(config, options, io);
+        status = await (await import('./ci-command.js')).runCiCommand(config, options, io);
         return status;
       },
       web: async (options) => {
-        status = await runWeb(options, io);
+        status = await (await import('./web-command.js')).runWeb(options, io);
         return status;
       },
     },
