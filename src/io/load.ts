@@ -1,12 +1,13 @@
 /** Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it). */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { decodeModel } from '../codec/decode.js';
 import type { ModelProto } from '../codec/types.js';
 import { readError } from './fs-errors.js';
 import { rememberOrigin } from './provenance.js';
 import { loadExternalData } from './external-load.js';
+import { leaveWeightsInFile } from './weights-in-file.js';
 
 /** protobuf cannot address more than 2 GiB - 1 bytes; a bigger .onnx file is not a model. */
 export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
@@ -21,6 +22,12 @@ export interface LoadOptions {
   readonly loadExternal?: boolean;
   /** Accept a protobuf message with no graph (default false: that is a ModelDecodeError). */
   readonly allowNoGraph?: boolean;
+  /**
+   * @internal For validation: leave large initializers in the file, as external data references to the
+   * model file itself, so that the model costs its graph in memory and not its weights (see
+   * weights-in-file.ts). Such a model is for reading and for onnxruntime, not for saving elsewhere.
+   */
+  readonly weightsInFile?: boolean;
 }
 
 /**
@@ -64,6 +71,7 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const model = decodeModel(bytes, { source: path, allowNoGraph: options.allowNoGraph });
   const baseDir = dirname(absolute);
+  if (options.weightsInFile) leaveWeightsInFile(model, bytes, basename(absolute));
   rememberOrigin(model, { path: absolute, baseDir, byteLength: bytes.byteLength });
   if (options.loadExternal) await loadExternalData(model, baseDir, path);
   return model;

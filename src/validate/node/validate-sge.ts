@@ -68,7 +68,9 @@ export async function validateSge(
  */
 export async function loadModelUnderTest(source: ModelSource): Promise<ModelUnderTest> {
   if (typeof source === 'string') {
-    const model = await loadModel(source);
+    // The weights stay in the file: onnxruntime reads them from there for every session (the variants
+    // refer to them too), and no copy of them is kept in JavaScript memory.
+    const model = await loadModel(source, { weightsInFile: true });
     const origin = modelOrigin(model);
     return checked(described(model, origin?.path ?? source, origin?.baseDir), origin?.baseDir);
   }
