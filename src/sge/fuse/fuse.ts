@@ -138,18 +138,24 @@ export async function fuseSge(model: ModelProto, options: FuseOptions): Promise<
  */
 function refuseUnfit(blocks: readonly ExportedBlock[], model: ModelProto): ExportedBlock[] {
   const names = new NameAuthority(model);
-  const ours = new Set(findInjectedSites(model).map((s) => s.x));
+  const sites = findInjectedSites(model);
+  const ours = new Set(sites.map((s) => s.x));
+  // A block whose nodes are an inline site of ours (0.1's inline body reads much like an export) is
+  // neither a block to fuse nor a near miss: it is ours already.
+  const ourNodes = new Set(sites.flatMap((s) => s.nodes));
   const seen = new Set<string>();
-  return blocks.map((b) => {
-    if (!isCandidate(b)) return b;
-    const reasons: string[] = [];
-    if (seen.has(b.site)) reasons.push(`another exported block already follows '${b.site}'`);
-    if (ours.has(b.x)) reasons.push(`'${b.site}' is already followed by an SGE site of sge-inject`);
-    for (const n of [sgeWeightName(b.site), sgeBiasName(b.site)])
-      if (names.has(n)) reasons.push(`the name '${n}' the site's parameter needs is already used in the model`);
-    seen.add(b.site);
-    return reasons.length ? { ...b, reasons } : b;
-  });
+  return blocks
+    .filter((b) => !b.nodes.some((n) => ourNodes.has(n)))
+    .map((b) => {
+      if (!isCandidate(b)) return b;
+      const reasons: string[] = [];
+      if (seen.has(b.site)) reasons.push(`another exported block already follows '${b.site}'`);
+      if (ours.has(b.x)) reasons.push(`'${b.site}' is already followed by an SGE site of sge-inject`);
+      for (const n of [sgeWeightName(b.site), sgeBiasName(b.site)])
+        if (names.has(n)) reasons.push(`the name '${n}' the site's parameter needs is already used in the model`);
+      seen.add(b.site);
+      return reasons.length ? { ...b, reasons } : b;
+    });
 }
 
 function nearMiss(b: ExportedBlock, proof: ProofResult | undefined): NearMiss {
