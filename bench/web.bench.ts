@@ -123,13 +123,14 @@ async function pageRun(
     await page.waitForTimeout(15);
   }
   const readyMs = Date.now() - t0;
+  // While it worked: read before the download, which is the user's next action, not the work.
+  const watch = (await page.evaluate(() => (globalThis as unknown as { __watch: Watch }).__watch)) as Watch;
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Download' }).click(),
   ]);
   const path = await download.path();
   const injectMs = Date.now() - t0;
-  const watch = (await page.evaluate(() => (globalThis as unknown as { __watch: Watch }).__watch)) as Watch;
   const bytes = readFileSync(path!);
   if (!validate) return { injectMs, readyMs, bytes, watch };
   const v0 = Date.now();
