@@ -4,7 +4,7 @@
  * offline from npm's cache (the dependencies are there after `npm ci`), with onnxruntime-node's
  * download script skipped as the README tells users to.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,9 +58,14 @@ describe('npm pack', () => {
       'sge-inject.schema.json',
       'dist/cli/index.js',
       'dist/cli/index.d.ts',
+      'dist-web/index.html',
+      'dist-web/main.js',
+      'dist-web/worker.js',
+      'dist-web/ort/ort-wasm-simd-threaded.mjs',
+      'dist-web/ort/ort-wasm-simd-threaded.wasm',
     ])
       expect(packed).toContain(f);
-    expect(packed.filter((f) => /^(src|test|fixtures|bench|\.ci)\//.test(f))).toEqual([]);
+    expect(packed.filter((f) => /^(src|test|fixtures|bench|web|\.ci)\//.test(f))).toEqual([]);
     // Every relative import of the packed JavaScript resolves to a packed file.
     const missing: string[] = [];
     let checked = 0;
@@ -94,6 +99,34 @@ describe('npm pack', () => {
     expect(stdout).toMatch(/3 SGE sites/);
     expect(stdout).toMatch(/result: PASS/);
   }, 60_000);
+
+  it('the installed `sge-inject web` serves the page and its wasm runtime on 127.0.0.1', async () => {
+    const bin = join(project, 'node_modules', pkg.name, 'bin', 'sge-inject.js');
+    const child = spawn(process.execPath, [bin, 'web', '--port', '0'], {
+      cwd: project,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let text = '';
+        child.stdout.on('data', (c) => {
+          text += c;
+          const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(text);
+          if (m) done(m[0]);
+        });
+        child.on('exit', (code) => fail(new Error(`sge-inject web exited (${code}): ${text}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<label for="model">Model<\/label>/);
+      const wasm = await fetch(`${url}ort/ort-wasm-simd-threaded.wasm`);
+      expect(wasm.headers.get('content-type')).toBe('application/wasm');
+      expect((await wasm.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
 
   it('the installed CLI exits 2 on bad input, without a stack trace', async () => {
     const err = await run('npx', ['--no', '--', 'sge-inject', join(project, 'package.json'), '--after', 'x'], {

@@ -205,6 +205,28 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await page.close();
     });
 
+    it('injects with a parameter file and the inline form, to the CLI’s bytes', async () => {
+      const params = FIXTURE.replace(/\.onnx$/, '.sge-g8-params.json');
+      const { page } = await openPage();
+      await openModel(page, FIXTURE);
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Parameters', { exact: true }).setInputFiles(params);
+      await page.getByLabel('Inline', { exact: true }).check();
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      expect(await textOf(report(page))).toContain('(inline form, G=8');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download' }).click(),
+      ]);
+      const out = join(dir, 'params.sge.onnx');
+      expect((await cli([FIXTURE, '--after', '*/conv3/Conv', '--params', params, '--inline', '-o', out])).status).toBe(
+        0,
+      );
+      expect(Buffer.compare(readFileSync((await download.path())!), readFileSync(out))).toBe(0);
+      await page.close();
+    });
+
     it('runs the whole flow by keyboard', async () => {
       const { page } = await openPage();
       /** Presses Tab until the element named `label` has the focus. */
