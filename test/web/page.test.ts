@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import type { StaticServer } from '../../src/cli/static-server.js';
 import { decodeModel } from '../../src/codec/decode.js';
+import { encodeModel } from '../../src/codec/encode.js';
 import { isExternal } from '../../src/external/location.js';
 import { collectTensors } from '../../src/external/tensors.js';
 import { loadModel } from '../../src/io/load.js';
@@ -150,6 +151,18 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
         const text = (await textOf(report(page))).trim();
         expect(text, name).toBe(expected.stderr.replaceAll(`${dir}/`, '').trim());
       }
+      // An opset newer than onnxruntime loads: refused at Inject as by the CLI.
+      const future = decodeModel(new Uint8Array(full));
+      for (const o of future.opset_import) if (!o.domain) o.version = 99;
+      const futurePath = join(dir, 'future.onnx');
+      writeFileSync(futurePath, encodeModel(future));
+      await openModel(page, futurePath);
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      const opset = await cli([futurePath, '--after', '*/conv3/Conv', '-o', join(dir, 'future.sge.onnx')]);
+      expect(opset.status).toBe(2);
+      expect((await textOf(report(page))).trim()).toBe(opset.stderr.replaceAll(`${dir}/`, '').trim());
       // Groups that do not divide: refused as by the CLI, on the model that is open.
       await openModel(page, FIXTURE);
       await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
