@@ -18,8 +18,16 @@ export interface CutBlock {
   readonly y: string;
 }
 
-/** Cuts `block` out of `model` (nothing in `model` changes; the copy shares its tensors). */
-export function cutBlock(model: ModelProto, index: ModelIndex, block: CandidateBlock): CutBlock {
+/**
+ * Cuts `block` out of `model` (nothing in `model` changes; the copy shares its tensors), X declared
+ * with `shape` (default: the block's own).
+ */
+export function cutBlock(
+  model: ModelProto,
+  index: ModelIndex,
+  block: CandidateBlock,
+  shape: CandidateBlock['shape'] = block.shape,
+): CutBlock {
   const used = new Set(block.nodes.flatMap((n) => [...n.input, ...n.output]));
   const fresh = (base: string): string => {
     let name = base;
@@ -54,7 +62,7 @@ export function cutBlock(model: ModelProto, index: ModelIndex, block: CandidateB
       if (source?.kind === 'initializer') initializers.set(name, source.tensor);
     }
   }
-  const xShape = block.shape?.map((d) => (typeof d === 'number' ? d : undefined));
+  const xShape = shape?.map((d) => (typeof d === 'number' ? d : undefined));
   const graph = makeGraph({
     name: `${block.site || block.x} exported SGE (cut out)`,
     node: nodes,

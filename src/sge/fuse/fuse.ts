@@ -18,7 +18,7 @@ import { checkAcyclic, countModel } from '../inject.js';
 import { checkFunctionForm, installFunctionForm } from '../site-form.js';
 import { checkIrVersion } from '../ir.js';
 import { blockParameters, type CandidateBlock, type ExportedBlock, findExportedBlocks, isCandidate } from './find.js';
-import { type FuseRuntime, type ProofResult, proveBlock } from './proof.js';
+import { type FuseRuntime, type ProofCache, type ProofResult, proveBlock } from './proof.js';
 import type { FusedSite, FuseReport, NearMiss } from './report.js';
 import { replaceBlocks } from './rewrite.js';
 
@@ -56,9 +56,10 @@ export async function fuseSge(model: ModelProto, options: FuseOptions): Promise<
   const blocks = refuseUnfit(findExportedBlocks(model, index), model);
   const candidates = blocks.filter(isCandidate);
   const proofs = new Map<CandidateBlock, ProofResult>();
+  const cache: ProofCache = new Map();
   for (const [i, b] of candidates.entries()) {
     options.onProgress?.({ done: i, total: candidates.length, site: b.site });
-    proofs.set(b, await proveBlock(options.ort, model, index, b, options.seed ?? 0));
+    proofs.set(b, await proveBlock(options.ort, model, index, b, options.seed ?? 0, cache));
   }
   const proven = candidates.filter((b) => proofs.get(b)!.passed);
   const nearMisses = blocks

@@ -68,8 +68,9 @@ export function probeData(
 }
 
 function normalX(prng: Prng, dims: readonly number[]): Float64Array {
-  const n = dims.reduce((a, b) => a * b, 1);
-  return Float64Array.from({ length: n }, () => prng.normal());
+  const x = new Float64Array(dims.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < x.length; i++) x[i] = prng.normal();
+  return x;
 }
 
 /** Median over samples and groups of the std of t_p = Σ_c x_{c,p}·mean_p(x_c). */
