@@ -22,13 +22,15 @@
 // --compare-dist DIR adds our forms as built by another dist/ (e.g. an older release's) to the same run.
 // --profile: per-op-type kernel time of every variant (onnxruntime's profiler), site nodes apart.
 // The models are made once with Debian's /usr/bin/python3 (torch, torchvision) into bench/out/.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import * as api from 'sge-inject';
 import type { InjectOptions, SgeParamsFile } from 'sge-inject';
-import { arg, FIXTURES, median, OUT, PYTHON, python, SCRIPTS } from './common.js';
+import { arg, FIXTURES, median, OUT, PYTHON } from './common.js';
+import { check, type Feeds, input, sessionOptions, type Timed, timeRoundRobin, type Variant } from './latency.js';
+import { madeBy, plainResNet50, torchAvailable } from './models.js';
 
 const ONLY = arg('--only', 'r50,mini,mnv3').split(',');
 const SECONDS = arg('--seconds');
@@ -37,20 +39,6 @@ const PROFILE = process.argv.includes('--profile');
 const COMPARE = arg('--compare-dist');
 
 type Api = Pick<typeof api, 'decodeModel' | 'encodeModel' | 'injectSge'>;
-type Feeds = Record<string, ort.Tensor>;
-interface Variant {
-  readonly variant: string;
-  readonly bytes: Uint8Array;
-  /** Nodes onnxruntime runs beyond the plain model's, per site. */
-  perSite?: number;
-}
-interface Timed extends Variant {
-  readonly ms: number;
-  readonly paired: number;
-  readonly cpuPaired: number;
-  readonly runs: number;
-  readonly output: Float32Array;
-}
 interface Network {
   readonly name: string;
   readonly description: string;
@@ -76,21 +64,6 @@ interface Result extends Network {
 const before: Api | undefined = COMPARE
   ? ((await import(pathToFileURL(join(resolve(COMPARE), 'index.js')).href)) as Api)
   : undefined;
-
-const sessionOptions: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-  logSeverityLevel: 3,
-};
-
-/** Seeded uniform(-1, 1) input, the same for every variant of a network. */
-function input(dims: number[], seed = 7): ort.Tensor {
-  const uniform = api.createPrng(seed).uniform;
-  const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => uniform() * 2 - 1);
-  return new ort.Tensor('float32', data, dims);
-}
 
 /** How many nodes onnxruntime runs for `bytes` (from its optimized model). */
 async function runtimeNodes(bytes: Uint8Array): Promise<number> {
@@ -145,71 +118,6 @@ function seededParams(bytes: Uint8Array, n: Network): SgeParamsFile {
   return api.parseSgeParams(new TextEncoder().encode(JSON.stringify({ groups: n.groups, params })), 'seeded');
 }
 
-/** Every variant timed round-robin, `k` sessions each (created interleaved). */
-async function timeRoundRobin(
-  variants: readonly Variant[],
-  feeds: Feeds,
-  seconds: number,
-  warmup: number,
-  k: number,
-): Promise<Timed[]> {
-  const sessions: { v: number; s: ort.InferenceSession }[] = [];
-  for (let i = 0; i < k; i++)
-    for (let v = 0; v < variants.length; v++)
-      sessions.push({ v, s: await ort.InferenceSession.create(variants[v]!.bytes, sessionOptions) });
-  const outputs: Float32Array[] = [];
-  for (const { v, s } of sessions) {
-    let out: ort.InferenceSession.OnnxValueMapType | undefined;
-    for (let i = 0; i < warmup; i++) out = await s.run(feeds);
-    outputs[v] = out![s.outputNames[0]!]!.data as Float32Array;
-  }
-  const wall: number[][] = variants.map(() => []);
-  const cpu: number[][] = variants.map(() => []);
-  const deadline = performance.now() + seconds * 1000;
-  for (let round = 0; round < 5 || performance.now() < deadline; round++) {
-    const w = variants.map(() => 0);
-    const c = variants.map(() => 0);
-    for (let j = 0; j < sessions.length; j++) {
-      const { v, s } = sessions[(round + j) % sessions.length]!;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await s.run(feeds);
-      w[v]! += (performance.now() - t0) / k;
-      const d = process.cpuUsage(c0);
-      c[v]! += (d.user + d.system) / 1000 / k;
-    }
-    for (let v = 0; v < variants.length; v++) {
-      wall[v]!.push(w[v]!);
-      cpu[v]!.push(c[v]!);
-    }
-  }
-  for (const { s } of sessions) await s.release();
-  const paired = (xs: number[][], v: number) => median(xs[v]!.map((t, r) => t / xs[0]![r]!));
-  return variants.map((variant, v) => ({
-    ...variant,
-    ms: median(wall[v]!),
-    paired: paired(wall, v),
-    cpuPaired: paired(cpu, v),
-    runs: wall[v]!.length,
-    output: outputs[v]!,
-  }));
-}
-
-/** Our output against a reference by the tests' rule (Polygraphy's: rtol 1e-4 and atol 1e-5 both exceeded). */
-function check(label: string, ours: Float32Array, ref: Float32Array): boolean {
-  let maxAbs = 0;
-  let bad = 0;
-  for (let i = 0; i < ours.length; i++) {
-    const d = Math.abs(ours[i]! - ref[i]!);
-    if (!(d <= maxAbs)) maxAbs = d; // NaN propagates
-    if (!(d <= 1e-5 || d <= 1e-4 * Math.abs(ref[i]!))) bad++;
-  }
-  const verdict =
-    bad === 0 ? 'equal within rtol 1e-4 / atol 1e-5' : `${bad} of ${ours.length} elements beyond tolerance`;
-  console.log(`check ${label}: max abs diff ${maxAbs.toExponential(2)}: ${verdict}`);
-  return bad === 0;
-}
-
 /** Per-op-type kernel time of one run (onnxruntime's profiler; median per node, summed), ms. */
 let profiles = 0;
 async function profile(bytes: Uint8Array, feeds: Feeds, runs: number): Promise<[string, number][] | undefined> {
@@ -252,43 +160,6 @@ function printProfile(label: string, rows: [string, number][] | undefined): void
   const total = rows.reduce((a, [, v]) => a + v, 0);
   console.log(`\nprofile ${label} (ms per run, median kernel time per node, summed; ${total.toFixed(2)} ms)`);
   for (const [k, v] of rows.slice(0, 16)) console.log(`  ${k.padEnd(24)} ${v.toFixed(3).padStart(8)}`);
-}
-
-function torchAvailable(): string | undefined {
-  const r = python(['-c', 'import torch, torchvision; print(torch.__version__)']);
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
-/** The plain ResNet-50 that bench/io.bench.ts caches, when it is torch's (opset 13, dynamic batch). */
-function plainResNet50(): string {
-  const cached = join(OUT, 'resnet50.onnx');
-  const fits = (path: string) => {
-    if (!existsSync(path)) return false;
-    const m = api.decodeModel(new Uint8Array(readFileSync(path)), { source: path });
-    const opset = m.opset_import.find((o) => !o.domain);
-    const batch = m.graph?.input[0]?.type?.tensor_type?.shape?.dim?.[0];
-    return m.producer_name === 'pytorch' && !!opset && api.int64ToNumber(opset.version) === 13 && !!batch?.dim_param;
-  };
-  if (fits(cached)) return cached;
-  // Missing (make it, as bench/io.bench.ts would) or not torch's export (then a file of our own).
-  const path = existsSync(cached) ? join(OUT, 'resnet50_torch_op13.onnx') : cached;
-  if (fits(path)) return path;
-  console.log(`exporting torchvision ResNet-50 to ${path} (once) ...`);
-  python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
-  if (!fits(path)) throw new Error(`could not export ResNet-50 to ${path}`);
-  return path;
-}
-
-/** Files made once by scripts/`script` into bench/out/ (remade when the script changes). */
-function madeBy(script: string, files: readonly string[], args: readonly string[]): string[] {
-  const paths = files.map((f) => join(OUT, f));
-  const stale = paths.some((f) => !existsSync(f) || statSync(f).mtimeMs < statSync(join(SCRIPTS, script)).mtimeMs);
-  if (stale) {
-    console.log(`making ${files.join(', ')} with scripts/${script} (once; cached in bench/out/) ...`);
-    const r = python([join(SCRIPTS, script), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (r.status !== 0) throw new Error(`scripts/${script} failed`);
-  }
-  return paths;
 }
 
 async function network(n: Network): Promise<Result> {
