@@ -11,7 +11,9 @@ import { CONFIG_KEYS, JOB_FIELDS, JOB_NAME_PATTERN, type FieldType } from './fie
 export interface CiJob {
   readonly name: string;
   readonly model: string;
-  readonly after: readonly string[];
+  /** Fuse the model's exported SGE blocks instead of injecting (then `after` is absent). */
+  readonly fuse?: boolean;
+  readonly after?: readonly string[];
   readonly exclude?: readonly string[];
   readonly opTypes?: readonly string[];
   readonly groups?: number;
@@ -124,8 +126,15 @@ function jobProblems(job: unknown, index: number): string[] {
     const problem = fieldProblem(field.type, value);
     if (problem) problems.push(`${place}: "${key}" ${problem}`);
   }
-  for (const f of JOB_FIELDS)
-    if (f.required && !Object.hasOwn(job, f.key)) problems.push(`${place}: "${f.key}" is missing`);
+  const fusing = job.fuse === true;
+  for (const f of JOB_FIELDS) {
+    const has = Object.hasOwn(job, f.key);
+    if (f.required === true && !has) problems.push(`${place}: "${f.key}" is missing`);
+    if (f.required === 'inject' && !fusing && !has)
+      problems.push(`${place}: "${f.key}" is missing (or "fuse": true, to fuse the SGE blocks the model has)`);
+    if (f.injectOnly && fusing && has)
+      problems.push(`${place}: "${f.key}" is for injecting; a "fuse": true job fuses the SGE blocks the model has`);
+  }
   if (Object.hasOwn(job, 'inputs') && (Object.hasOwn(job, 'shapes') || Object.hasOwn(job, 'dims')))
     problems.push(`${place}: "inputs" and "shapes"/"dims" exclude each other (the files fix the shapes)`);
   if (Object.hasOwn(job, 'maxLatencyRatio') && job.runs === 0)

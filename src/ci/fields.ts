@@ -20,7 +20,10 @@ export type FieldType =
 export interface JobField {
   readonly key: string;
   readonly type: FieldType;
-  readonly required?: boolean;
+  /** Every job has it (true), or every job that injects (`"fuse": true` jobs do not). */
+  readonly required?: true | 'inject';
+  /** Only injecting jobs take it: refused beside `"fuse": true`. */
+  readonly injectOnly?: true;
   /** For the schema's `description` (editors show it) and the README. */
   readonly description: string;
 }
@@ -45,31 +48,42 @@ export const JOB_FIELDS: readonly JobField[] = [
     key: 'model',
     type: { kind: 'file' },
     required: true,
-    description: 'The .onnx model to inject into, relative to this file.',
+    description: 'The .onnx model to inject into (or to fuse), relative to this file.',
+  },
+  {
+    key: 'fuse',
+    type: { kind: 'boolean' },
+    description:
+      'Fuse the SGE blocks the model already has (as torch.onnx.export writes them) instead of injecting, as `sge-inject fuse`; then validate each site against the block it replaced. "after", "exclude", "opTypes", "groups" and "params" do not apply. Default false.',
   },
   {
     key: 'after',
     type: { kind: 'patterns', minItems: 1 },
-    required: true,
+    required: 'inject',
+    injectOnly: true,
     description: "Sites: globs on node or output names (* crosses /), or re:REGEX, as --after. E.g. ['*/conv3/Conv'].",
   },
   {
     key: 'exclude',
+    injectOnly: true,
     type: { kind: 'patterns', minItems: 0 },
     description: 'Patterns removed from the selection, as --exclude.',
   },
   {
     key: 'opTypes',
+    injectOnly: true,
     type: { kind: 'patterns', minItems: 1 },
     description: "Node types that may be chosen, as --op-types (default ['Conv']).",
   },
   {
     key: 'groups',
+    injectOnly: true,
     type: { kind: 'integer', minimum: 1 },
     description: "SGE groups G (default: the params file's, else 64).",
   },
   {
     key: 'params',
+    injectOnly: true,
     type: { kind: 'file' },
     description:
       'Per-site weight and bias: JSON {"groups", "params": {site: {weight, bias}}} or safetensors, as --params.',

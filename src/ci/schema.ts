@@ -10,6 +10,9 @@ type Schema = { readonly [key: string]: unknown };
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+/** A job with "fuse": true. */
+const FUSING = { properties: { fuse: { const: true } }, required: ['fuse'] } as const;
+
 function fieldSchema(type: FieldType): Schema {
   const path = { type: 'string', minLength: 1 };
   switch (type.kind) {
@@ -56,7 +59,7 @@ export function ciConfigSchema(): Schema {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'sge-inject ci config',
     description:
-      'Jobs of `sge-inject ci`: inject SGE into each model, validate every site in onnxruntime, run its test data, check its latency. Paths are relative to this file. Job names must also be unique (ignoring case), which a schema cannot check; sge-inject does.',
+      'Jobs of `sge-inject ci`: inject SGE into each model (or fuse the SGE it has), validate every site in onnxruntime, run its test data, check its latency. Paths are relative to this file. Job names must also be unique (ignoring case), which a schema cannot check; sge-inject does.',
     type: 'object',
     additionalProperties: false,
     required: ['jobs'],
@@ -68,10 +71,19 @@ export function ciConfigSchema(): Schema {
       job: {
         type: 'object',
         additionalProperties: false,
-        required: JOB_FIELDS.filter((f) => f.required).map((f) => f.key),
+        required: JOB_FIELDS.filter((f) => f.required === true).map((f) => f.key),
         properties: Object.fromEntries(
           JOB_FIELDS.map((f) => [f.key, { description: f.description, ...fieldSchema(f.type) }]),
         ),
+        // A fuse job takes none of inject's keys; any other job needs inject's required ones. (As
+        // anyOf rather than if/then/else, whose `then` key would make this object a thenable.)
+        anyOf: [
+          {
+            ...FUSING,
+            not: { anyOf: JOB_FIELDS.filter((f) => f.injectOnly).map((f) => ({ required: [f.key] })) },
+          },
+          { not: FUSING, required: JOB_FIELDS.filter((f) => f.required === 'inject').map((f) => f.key) },
+        ],
         dependencies: {
           inputs: { not: { anyOf: [{ required: ['shapes'] }, { required: ['dims'] }] } },
           maxLatencyRatio: { properties: { runs: { type: 'integer', minimum: 1 } } },

@@ -251,6 +251,48 @@ describe('sge-inject ci: selection and outputs', () => {
   });
 });
 
+describe('sge-inject ci: fuse jobs', () => {
+  it('fuses in memory, validates each site against the block it replaced, runs the test data; a model with only near misses is an error', async () => {
+    const dir = subFolder(root, 'fuse');
+    const FUSE = join(ROOT, 'fixtures/fuse');
+    const config = writeConfig(dir, [
+      {
+        name: 'exported',
+        model: join(FUSE, 'pytorchinsight_op13_dyn_fold.onnx'),
+        fuse: true,
+        testData: [join(FUSE, 'pytorchinsight_op13_dyn_fold/test_data_set_0')],
+        runs: 2,
+      },
+      { name: 'inline', model: join(FUSE, 'yolo_fishvit_op17_b2_fold.onnx'), fuse: true, inline: true, runs: 0 },
+      { name: 'near-misses', model: join(FUSE, 'nearmiss_tanh_op13_dyn_fold.onnx'), fuse: true, runs: 0 },
+    ]);
+    const out = join(dir, 'out');
+    const r = await spawnCli(['ci', config, '--json', '--out', out]);
+    expect(r.status, r.stderr).toBe(1);
+    const jobs = JSON.parse(r.stdout).jobs as {
+      name: string;
+      verdict: string;
+      sites: number | null;
+      validation: string | null;
+      testData: unknown;
+      failures: string[];
+      details: { fuse?: { sites: unknown[] }; validation?: { outputs: { agreement?: unknown }[] } };
+    }[];
+    expect(jobs.map((j) => [j.name, j.verdict, j.sites, j.validation])).toEqual([
+      ['exported', 'pass', 3, 'pass'],
+      ['inline', 'pass', 3, 'pass'],
+      ['near-misses', 'error', null, null],
+    ]);
+    expect(jobs[0]!.testData).toEqual({ sets: 1, passed: 1 });
+    // Judged as fuse --validate judges: the outputs of the export and the fused model must agree.
+    expect(jobs[0]!.details.validation!.outputs[0]!.agreement).toEqual({ failures: 0, elements: 10 });
+    expect(jobs[2]!.failures.join('\n')).toMatch(/^fuse: no exported SGE block in .* can be fused.*gate is Tanh/s);
+    expect(readdirSync(out).sort()).toEqual(['exported.onnx', 'inline.onnx']);
+    const written = decodeModel(new Uint8Array(readFileSync(join(out, 'inline.onnx'))));
+    expect(findInjectedSites(written).map((s) => s.mode)).toEqual(['inline', 'inline', 'inline']);
+  });
+});
+
 describe('sge-inject ci: bad configs and options (exit 2, nothing run or written)', () => {
   const dir = subFolder(root, 'bad');
   const refused = async (args: string[], says: RegExp[]) => {

@@ -88,6 +88,18 @@ describe('parseCiConfig', () => {
     expect(problemOf({ jobs: [{ ...GOOD_JOB, runs: 0 }] })).toMatch(/"maxLatencyRatio" needs timed runs/);
   });
 
+  it('a "fuse": true job needs no "after" and takes none of inject\'s keys; any other job needs "after"', () => {
+    const fuseJob = { name: 'sge', model: 'sge_resnet50.onnx', fuse: true, inline: true, testData: ['t'] };
+    expect(parseCiConfig(JSON.stringify({ jobs: [fuseJob] }), 'x').jobs).toEqual([fuseJob]);
+    const withInject = problemOf({ jobs: [{ ...fuseJob, after: ['*/conv3/Conv'], groups: 8 }] });
+    expect(withInject).toMatch(/"after" is for injecting; a "fuse": true job fuses the SGE blocks the model has/);
+    expect(withInject).toMatch(/"groups" is for injecting/);
+    const { after: _, ...noAfter } = GOOD_JOB;
+    expect(problemOf({ jobs: [noAfter] })).toMatch(/"after" is missing \(or "fuse": true, to fuse the SGE blocks/);
+    expect(problemOf({ jobs: [{ ...noAfter, fuse: false }] })).toMatch(/"after" is missing/);
+    expect(problemOf({ jobs: [{ ...fuseJob, fuse: 'yes' }] })).toMatch(/"fuse" must be true or false/);
+  });
+
   it('says where invalid JSON breaks', () => {
     expect(() => parseCiConfig('{\n  "jobs": [\n    {"name": "a",}\n  ]\n}', 'c.json')).toThrow(
       /c\.json is not valid JSON: .*\(line 3, column 1[0-9]\)/,
@@ -131,6 +143,10 @@ describe('the JSON Schema for editors', () => {
       { jobs: [{ ...GOOD_JOB, seed: -3, runs: 0, maxLatencyRatio: undefined }] },
       { jobs: [{ ...GOOD_JOB, shapes: { x: [1, 0] } }] },
       { jobs: [{ ...GOOD_JOB, dims: { batch: 2.5 } }] },
+      { jobs: [{ name: 'f', model: 'm.onnx', fuse: true }] },
+      { jobs: [{ name: 'f', model: 'm.onnx', fuse: true, after: ['x'] }] },
+      { jobs: [{ name: 'f', model: 'm.onnx', fuse: false }] },
+      { jobs: [{ name: 'f', model: 'm.onnx' }] },
     ];
     const prng = createPrng(11);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(prng.uniform() * xs.length)]!;
@@ -155,7 +171,7 @@ describe('the JSON Schema for editors', () => {
       { a: 2 },
       { a: [0] },
     ];
-    const keys = [...JOB_FIELDS.map((f) => f.key), 'aftr', 'fuse', 'extra'];
+    const keys = [...JOB_FIELDS.map((f) => f.key), 'fuse', 'fuse', 'aftr', 'extra'];
     for (let i = 0; i < 3000; i++) {
       const job: Record<string, unknown> = { ...GOOD_JOB };
       for (let m = 1 + Math.floor(prng.uniform() * 3); m > 0; m--) {

@@ -1,5 +1,5 @@
 /**
- * One ci job, run inside its worker process: inject in memory, write the result when `--out` asks,
+ * One ci job, run inside its worker process: inject (or fuse) in memory, write the result when `--out` asks,
  * validate every site as `validate` does, run the test data as `test` does, check the latency budget.
  * Every step's outcome is caught and becomes part of the result; this function does not throw.
  */
@@ -9,8 +9,11 @@ import { InputError, ValidationFailure } from '../../errors.js';
 import { readError } from '../../io/fs-errors.js';
 import { loadModel } from '../../io/load.js';
 import { saveModel } from '../../io/save.js';
+import { fuseSge } from '../../sge/fuse/fuse.js';
 import { injectSge } from '../../sge/inject.js';
+import { nothingToFuse } from '../../shell/fuse.js';
 import { parseSgeParams } from '../../sge/params.js';
+import type { ReplacedBlock } from '../../validate/model-copy.js';
 import type { ModelUnderTest } from '../../validate/model-sessions.js';
 import { loadInputsFromDir } from '../../validate/node/inputs-dir.js';
 import { loadOrt } from '../../validate/node/load-ort.js';
@@ -74,13 +77,23 @@ export async function runJob(job: ResolvedJob, options: JobOptions = {}, hooks: 
   let output: string | null = null;
 
   const files = folderModelFiles(dirname(job.model));
-  const models = await step('inject', async () => {
+  // The blocks a fuse job replaced: each site is validated against its block (see replacedBlocks).
+  let replacedBlocks: ReplacedBlock[] | undefined;
+  const models = await step(job.fuse ? 'fuse' : 'inject', async () => {
     const params = job.params ? parseSgeParams(await readParams(job.params), job.params) : undefined;
     // Two loads instead of a copy: both keep their origin (the folder of their external data).
     const original = await loadModel(job.model);
     const rewritten = await loadModel(job.model);
+    if (job.fuse) {
+      const report = await fuseSge(rewritten, { ort: await loadOrt(), inline: Boolean(job.inline) });
+      if (report.sites.length === 0) throw nothingToFuse(job.model, report.nearMisses);
+      sites = report.sites.length;
+      details.fuse = toJsonValue(report);
+      replacedBlocks = report.sites.map((s) => ({ input: s.input, output: s.output }));
+      return { original, rewritten };
+    }
     const report = injectSge(rewritten, {
-      after: job.after,
+      after: job.after ?? [],
       ...(job.exclude ? { exclude: job.exclude } : {}),
       ...(job.opTypes ? { opTypes: job.opTypes } : {}),
       ...(job.groups !== undefined ? { groups: job.groups } : {}),
@@ -108,6 +121,7 @@ export async function runJob(job: ResolvedJob, options: JobOptions = {}, hooks: 
         ort: loadOrt,
         original,
         rewritten,
+        ...(replacedBlocks ? { replacedBlocks } : {}),
         ...(job.runs !== undefined ? { runs: job.runs } : {}),
         ...(hooks.timing ? { timing: hooks.timing } : {}),
         ...(job.seed !== undefined ? { seed: job.seed } : {}),
