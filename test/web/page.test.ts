@@ -240,6 +240,25 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await page.close();
     });
 
+    it('opens a model dropped on the page', async () => {
+      const { page } = await openPage();
+      const bytes = [...readFileSync(FIXTURE)];
+      const dataTransfer = await page.evaluateHandle((data) => {
+        const g = globalThis as unknown as {
+          DataTransfer: new () => { items: { add(f: unknown): void } };
+          File: new (parts: unknown[], name: string) => unknown;
+        };
+        const dt = new g.DataTransfer();
+        dt.items.add(new g.File([new Uint8Array(data)], 'dropped.onnx'));
+        return dt;
+      }, bytes);
+      await page.dispatchEvent('body', 'drop', { dataTransfer });
+      await idle(page);
+      expect(await textOf(report(page))).toContain('opened dropped.onnx');
+      expect(await textOf(page.locator('#list-summary'))).toMatch(/^23 convolutions/);
+      await page.close();
+    });
+
     it('runs the whole flow by keyboard', async () => {
       const { page } = await openPage();
       /** Presses Tab until the element named `label` has the focus. */
