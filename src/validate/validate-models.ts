@@ -112,6 +112,10 @@ export async function validateModels(request: ValidateModelsRequest): Promise<Va
     allFinite(feeds),
     plan.sameFunction,
   );
+  if (plan.sameFunction)
+    notes.push(
+      'every site replaced an SGE block the original computes in another form: the parameters and MACs "added" are the sites\' own, not new to the network',
+    );
   const subgraphSites = sites.filter((s) => s.scope.depth > 0).length;
   if (subgraphSites)
     notes.push(
