@@ -9,6 +9,8 @@ import { loadModel } from '../../io/load.js';
 import { modelOrigin } from '../../io/provenance.js';
 import { checkExternalRefs } from '../../io/external-check.js';
 import { collectTensors } from '../../external/tensors.js';
+import { isExternal } from '../../external/location.js';
+import { basename } from 'node:path';
 import type { ReplacedBlock } from '../model-copy.js';
 import type { ModelUnderTest } from '../model-sessions.js';
 import type { ValidationReport } from '../report-types.js';
@@ -95,11 +97,25 @@ async function checked(subject: ModelUnderTest, dir: string | undefined): Promis
   return subject;
 }
 
-/** A model read from `path` (sessions of it unchanged open the file itself) with its data in `dir`. */
+/**
+ * A model read from `path` with its data in `dir`. Sessions of it unchanged open the file itself only
+ * when its weights were read into memory: when they were left in the file, a session made from the
+ * encoded graph (onnxruntime told the folder) reads them from there, which measured faster and with a
+ * lower peak than onnxruntime parsing the whole file (ResNet-50: 0.7 s less CPU, 466 -> 400 MiB).
+ */
 function described(model: ModelProto, path: string | undefined, dir: string | undefined): ModelUnderTest {
+  const whole = path !== undefined && !refersToItself(model, basename(path));
   return {
     model,
-    ...(path !== undefined ? { path, name: path } : {}),
+    ...(path !== undefined ? { name: path } : {}),
+    ...(whole ? { path } : {}),
     ...(dir !== undefined ? { files: folderModelFiles(dir) } : {}),
   };
+}
+
+/** True when an initializer of the main graph is external data in the model's own file (`fileName`). */
+function refersToItself(model: ModelProto, fileName: string): boolean {
+  return (model.graph?.initializer ?? []).some(
+    (t) => isExternal(t) && t.external_data.some((e) => e.key === 'location' && e.value === fileName),
+  );
 }
