@@ -31,7 +31,7 @@ await build({
   legalComments: 'linked',
 });
 
-for (const f of ['index.html', 'style.css']) copyFileSync(join(ROOT, 'web', f), join(OUT, f));
+for (const f of ['index.html', 'style.css', 'file-check.js']) copyFileSync(join(ROOT, 'web', f), join(OUT, f));
 for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'])
   copyFileSync(join(ORT, f), join(OUT, 'ort', f));
 console.log(`built ${OUT}`);

@@ -18,6 +18,7 @@ import { saveModel } from '../../src/io/save.js';
 import { tempFolder } from '../io/tmp.js';
 import {
   HAVE_BROWSER,
+  PAGE_DIR,
   REQUIRE_BROWSER,
   ROOT,
   SKIP_REASON,
@@ -256,6 +257,15 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await idle(page);
       expect(await textOf(report(page))).toContain('opened dropped.onnx');
       expect(await textOf(page.locator('#list-summary'))).toMatch(/^23 convolutions/);
+      await page.close();
+    });
+
+    it('opened from file:// (where module workers and wasm do not work), it says how to serve it', async () => {
+      const page = await browser.newPage();
+      await page.goto(`file://${PAGE_DIR}/index.html`);
+      await expect.poll(() => textOf(report(page))).toContain('this page does not work from file://');
+      expect(await textOf(report(page))).toContain('npx sge-inject web');
+      expect(await page.getByRole('button', { name: 'Inject' }).isDisabled()).toBe(true);
       await page.close();
     });
 
