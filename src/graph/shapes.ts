@@ -335,6 +335,7 @@ export function inferShapes(
   graph: GraphProto,
   index: ModelIndex,
   outer?: ReadonlyMap<string, TensorInfo>,
+  onNode?: NodeVisitor,
 ): Map<string, TensorInfo> {
   const infos = new Map<string, TensorInfo>(outer ?? []);
   for (const t of graph.initializer) {
@@ -368,21 +369,33 @@ export function inferShapes(
       if (name && inferred && !declared?.shape)
         infos.set(name, { elemType: declared?.elemType ?? inferred.elemType, shape: inferred.shape });
     });
+    onNode?.(node, infos);
   }
   return infos;
 }
 
 /**
+ * Called after each node's outputs are inferred, in graph order, with the infos so far. A caller may
+ * add facts for tensors not yet reached (what inference cannot follow): later nodes read them, and a
+ * fact with a shape is kept over what inference would give.
+ */
+export type NodeVisitor = (node: NodeProto, infos: Map<string, TensorInfo>) => void;
+
+/**
  * Types and shapes for every scope of the model (names are unique model-wide, so one map serves).
  * `known` adds facts the caller established (e.g. that a block's output has its input's shape); the
- * model's own declarations still win over them.
+ * model's own declarations still win over them. `onNode` sees each node as inference passes it.
  */
-export function inferModelShapes(index: ModelIndex, known?: ReadonlyMap<string, TensorInfo>): Map<string, TensorInfo> {
+export function inferModelShapes(
+  index: ModelIndex,
+  known?: ReadonlyMap<string, TensorInfo>,
+  onNode?: NodeVisitor,
+): Map<string, TensorInfo> {
   const all = new Map<string, TensorInfo>();
   const byScope = new Map<GraphProto, Map<string, TensorInfo>>();
   for (const scope of index.scopes) {
     const outer = scope.parent ? byScope.get(scope.parent.graph) : known;
-    const infos = inferShapes(scope.graph, index, outer);
+    const infos = inferShapes(scope.graph, index, outer, onNode);
     byScope.set(scope.graph, infos);
     for (const [k, v] of infos) if (!all.has(k) || v.shape) all.set(k, v);
   }

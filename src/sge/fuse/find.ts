@@ -84,8 +84,26 @@ export function findExportedBlocks(model: ModelProto, index = new ModelIndex(mod
   const anchors = gateMuls(index);
   const found = new Map<NodeProto, ExportedBlock>();
   const known = new Map<string, TensorInfo>();
-  let shapes = inferModelShapes(index);
-  let pending = anchors;
+  // One pass in graph order: each gate Mul is analysed when inference reaches it (its X is upstream),
+  // and a block found tells inference its output's shape before the nodes after it are reached.
+  const anchorOf = new Map(anchors.map((a) => [a.node, a]));
+  const settled = new Set<NodeProto>();
+  let shapes = inferModelShapes(index, undefined, (node, infos) => {
+    const a = anchorOf.get(node);
+    if (!a) return;
+    const result = analyzeAnchor(index, a, infos, false);
+    if (result === 'later') return;
+    settled.add(a.node);
+    if (!result) return;
+    found.set(a.node, result);
+    const info = infos.get(result.x);
+    if (info?.shape && !infos.get(result.y)?.shape) {
+      infos.set(result.y, info);
+      known.set(result.y, info);
+    }
+  });
+  // What the pass could not resolve (a graph out of order, say): rounds, each feeding back what it found.
+  let pending = anchors.filter((a) => !settled.has(a.node));
   // Each round resolves the anchors whose X has a known rank; a found block tells the next round
   // the shape of its output, which is the next block's input after a few more convolutions.
   for (;;) {
