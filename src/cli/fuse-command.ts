@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { decodeModel } from '../codec/decode.js';
 import { encodeModel } from '../codec/encode.js';
-import { InputError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { readError } from '../io/fs-errors.js';
 import { loadModel } from '../io/load.js';
 import { modelOrigin } from '../io/provenance.js';
@@ -23,7 +23,7 @@ import {
   modelDataFiles,
 } from './paths.js';
 import type { FuseCliOptions } from './program.js';
-import { formatFuseReport, formatNearMisses } from '../shell/fuse.js';
+import { formatFuseReport, nothingToFuse } from '../shell/fuse.js';
 import { validateAndReport, validationOptionsFor } from './validate-command.js';
 
 /** Suffix of the default output beside the model. */
@@ -63,15 +63,7 @@ export async function runFuse(modelPath: string, options: FuseCliOptions, io: Cl
   const report = await fuseSge(model, { ort: await loadOrt(), inline: Boolean(options.inline) });
   if (report.sites.length === 0) {
     if (options.json) io.stdout(`${JSON.stringify({ ...report, output: null }, null, 2)}\n`);
-    const misses = formatNearMisses(report.nearMisses);
-    throw new InputError(
-      report.nearMisses.length
-        ? `no exported SGE block in ${modelPath} can be fused; nothing written\n${misses.join('\n')}`
-        : `${modelPath} has no exported SGE block (a gate Mul of X by Sigmoid of its normalized group similarity); nothing written`,
-      report.nearMisses.length
-        ? 'a near miss computes something other than SGE (docs: unbiased std, eps 1e-5 after the square root, Sigmoid gate); re-export it with the reference module, or insert our SGE with `sge-inject MODEL --after …`'
-        : '`sge-inject list MODEL` shows the convolutions; `sge-inject MODEL --after …` inserts SGE',
-    );
+    throw nothingToFuse(modelPath, report.nearMisses);
   }
   let notes: string[] = [];
   if (!options.dryRun) notes = [...(await saveModel(model, output)).notes];
