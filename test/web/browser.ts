@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { serveFolder, type StaticServer } from '../../src/cli/static-server.js';
 
 /** The browser the tests drive. */
@@ -37,6 +38,41 @@ export function launchBrowser(): Promise<Browser> {
 /** Serves dist-web/ on a free port of 127.0.0.1. */
 export function servePage(): Promise<StaticServer> {
   return serveFolder(PAGE_DIR, 0);
+}
+
+/** What {@link usePage} gives a describe block. */
+export interface PageHarness {
+  /** The browser (for pages not served by the server, e.g. file://). */
+  readonly browser: () => Browser;
+  /** The server's URL. */
+  readonly url: () => string;
+  /** A new page on the server, ready, with every request it makes recorded. */
+  readonly openPage: () => Promise<{ page: Page; requests: string[] }>;
+}
+
+/** One browser and one server for the calling describe block: started before its tests, closed after. */
+export function usePage(): PageHarness {
+  let browser: Browser | undefined;
+  let server: StaticServer | undefined;
+  beforeAll(async () => {
+    server = await servePage();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    browser: () => browser!,
+    url: () => server!.url,
+    openPage: async () => {
+      const page = await browser!.newPage();
+      const requests = recordRequests(page);
+      await page.goto(server!.url);
+      await page.locator('body[data-ready="true"]').waitFor();
+      return { page, requests };
+    },
+  };
 }
 
 /** Every request the page makes, to check that none leaves the server. */

@@ -4,25 +4,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import type { StaticServer } from '../../src/cli/static-server.js';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
 import { makeTensor } from '../../src/graph/factory.js';
 import { tempFolder } from '../io/tmp.js';
-import {
-  HAVE_BROWSER,
-  REQUIRE_BROWSER,
-  ROOT,
-  SKIP_REASON,
-  idle,
-  launchBrowser,
-  recordRequests,
-  servePage,
-  textOf,
-} from './browser.js';
+import { HAVE_BROWSER, REQUIRE_BROWSER, ROOT, SKIP_REASON, idle, textOf, usePage } from './browser.js';
 
 const FIXTURE = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13.onnx');
 const EXPORTED = join(ROOT, 'fixtures/fuse/pytorchinsight_op13_b1_fold.onnx');
@@ -73,26 +62,8 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
   });
 } else {
   describe('the web page commands in Chromium', () => {
-    let browser: Browser;
-    let server: StaticServer;
+    const { browser, url, openPage } = usePage();
     const dir = tempFolder('webcmd');
-
-    beforeAll(async () => {
-      server = await servePage();
-      browser = await launchBrowser();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
-
-    async function openPage(): Promise<{ page: Page; requests: string[] }> {
-      const page = await browser.newPage();
-      const requests = recordRequests(page);
-      await page.goto(server.url);
-      await page.locator('body[data-ready="true"]').waitFor();
-      return { page, requests };
-    }
 
     async function downloaded(page: Page, name: string): Promise<Buffer> {
       const [download] = await Promise.all([
@@ -131,7 +102,7 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await page.getByRole('button', { name: 'Validate' }).click();
       await idle(page);
       expect(await textOf(report)).toContain('result: PASS');
-      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(url()) && !u.startsWith('blob:'))).toEqual([]);
       await page.close();
     });
 

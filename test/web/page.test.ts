@@ -5,10 +5,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
-import type { StaticServer } from '../../src/cli/static-server.js';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
 import { isExternal } from '../../src/external/location.js';
@@ -16,18 +15,7 @@ import { collectTensors } from '../../src/external/tensors.js';
 import { loadModel } from '../../src/io/load.js';
 import { saveModel } from '../../src/io/save.js';
 import { tempFolder } from '../io/tmp.js';
-import {
-  HAVE_BROWSER,
-  PAGE_DIR,
-  REQUIRE_BROWSER,
-  ROOT,
-  SKIP_REASON,
-  idle,
-  launchBrowser,
-  recordRequests,
-  servePage,
-  textOf,
-} from './browser.js';
+import { HAVE_BROWSER, PAGE_DIR, REQUIRE_BROWSER, ROOT, SKIP_REASON, idle, textOf, usePage } from './browser.js';
 
 const FIXTURE = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13.onnx');
 const TENSOR = join(ROOT, 'fixtures/models/mini_resnet_bottleneck_op13/test_data_set_0/input_0.pb');
@@ -53,26 +41,8 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
   });
 } else {
   describe('the web page in Chromium', () => {
-    let browser: Browser;
-    let server: StaticServer;
+    const { browser, url, openPage } = usePage();
     const dir = tempFolder('web');
-
-    beforeAll(async () => {
-      server = await servePage();
-      browser = await launchBrowser();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
-
-    async function openPage(): Promise<{ page: Page; requests: string[] }> {
-      const page = await browser.newPage();
-      const requests = recordRequests(page);
-      await page.goto(server.url);
-      await page.locator('body[data-ready="true"]').waitFor();
-      return { page, requests };
-    }
 
     async function openModel(page: Page, path: string): Promise<void> {
       await page.getByLabel('Model', { exact: true }).setInputFiles(path);
@@ -138,7 +108,7 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await report(page).screenshot({ path: join(SHOTS, 'report.png') });
       await page.screenshot({ path: join(SHOTS, 'page.png'), fullPage: true });
 
-      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(url()) && !u.startsWith('blob:'))).toEqual([]);
       await page.close();
     });
 
@@ -187,7 +157,7 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await page.getByRole('button', { name: 'Inject' }).click();
       await idle(page);
       expect(await textOf(report(page))).toContain('ready to download');
-      expect(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('blob:'))).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(url()) && !u.startsWith('blob:'))).toEqual([]);
       await page.close();
     });
 
@@ -305,7 +275,7 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
     });
 
     it('opened from file:// (where module workers and wasm do not work), it says how to serve it', async () => {
-      const page = await browser.newPage();
+      const page = await browser().newPage();
       await page.goto(`file://${PAGE_DIR}/index.html`);
       await expect
         .poll(() => textOf(report(page)), { timeout: 30_000 })
