@@ -62,7 +62,7 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
   });
 } else {
   describe('the web page commands in Chromium', () => {
-    const { browser, url, openPage } = usePage();
+    const { url, openPage } = usePage();
     const dir = tempFolder('webcmd');
 
     async function downloaded(page: Page, name: string): Promise<Buffer> {
