@@ -1,5 +1,5 @@
 /** Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it). */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { decodeModel } from '../codec/decode.js';
@@ -71,7 +71,11 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const model = decodeModel(bytes, { source: path, allowNoGraph: options.allowNoGraph });
   const baseDir = dirname(absolute);
-  if (options.weightsInFile) leaveWeightsInFile(model, bytes, basename(absolute));
+  // onnxruntime follows links in an external data path and refuses one that ends outside the folder it
+  // was given, so a model reached through a link (the file or a folder on its path) cannot refer to itself
+  // by name: it keeps its weights in memory instead.
+  if (options.weightsInFile && (await realpath(absolute).catch(() => '')) === absolute)
+    leaveWeightsInFile(model, bytes, basename(absolute));
   rememberOrigin(model, { path: absolute, baseDir, byteLength: bytes.byteLength });
   if (options.loadExternal) await loadExternalData(model, baseDir, path);
   return model;

@@ -3,11 +3,13 @@
  * sessions are made from the encoded graph with onnxruntime told the folder, not by onnxruntime
  * parsing the whole file again; a file whose weights had to be read into memory opens as a file.
  */
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeModel } from '../../src/codec/encode.js';
-import { loadModelUnderTest } from '../../src/validate/node/validate-sge.js';
+import { injectSge } from '../../src/sge/inject.js';
+import { loadModel, saveModel } from '../../src/io/index.js';
+import { loadModelUnderTest, validateSge } from '../../src/validate/node/validate-sge.js';
 import { tempFolder } from '../io/tmp.js';
 
 const MINI = join(import.meta.dirname, '..', '..', 'fixtures', 'models', 'mini_resnet_bottleneck_op13.onnx');
@@ -27,5 +29,26 @@ describe('a model validated from its file', () => {
     copyFileSync(MINI, odd);
     const subject = await loadModelUnderTest(odd);
     expect(subject.path).toBe(odd);
+  });
+
+  // onnxruntime resolves links in external data paths and refuses one that leaves the folder it was told:
+  // a self-reference through a link (bench/out/resnet50.onnx linked to another checkout's) failed to load.
+  it('validates when the model is a link to a file in another folder, or sits in a linked folder', async () => {
+    const elsewhere = tempFolder('weights-elsewhere');
+    const real = join(elsewhere, 'mini.onnx');
+    copyFileSync(MINI, real);
+    const sge = await loadModel(real);
+    injectSge(sge, { after: ['*/conv3/Conv'], groups: 8 });
+    const rewritten = join(dir, 'mini.sge.onnx');
+    await saveModel(sge, rewritten);
+    const fileLink = join(dir, 'linked.onnx');
+    symlinkSync(real, fileLink);
+    const folderLink = join(dir, 'linked-folder');
+    symlinkSync(elsewhere, folderLink);
+    for (const original of [fileLink, join(folderLink, 'mini.onnx')]) {
+      const report = await validateSge(original, rewritten, { runs: 0 });
+      expect(report.passed, original).toBe(true);
+      expect(report.sites).toHaveLength(6);
+    }
   });
 });
