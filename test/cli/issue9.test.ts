@@ -27,7 +27,8 @@ import {
   tempFolder,
   type ProcessResult,
 } from './helpers.js';
-import { convInFunctionModel, okConvModel, twoConvModel, withForeignSgeFunction, writeModel } from './models.js';
+import { withForeignSgeFunction } from '../helpers/conv-models.js';
+import { convInFunctionModel, okConvModel, twoConvModel, writeModel } from './models.js';
 
 const root = tempFolder('issue9');
 const asRoot = process.getuid?.() === 0;

@@ -104,27 +104,6 @@ export function twoConvModel(first = 'conv', second = 'conv'): ModelProto {
   return m;
 }
 
-/**
- * The model with a function named like ours, `com.sge-inject.SpatialGroupEnhance`, whose body is the
- * user's (Y = X: an Identity), imported at version 1, IR 8.
- */
-export function withForeignSgeFunction(m: ModelProto): ModelProto {
-  m.functions = [
-    ...m.functions,
-    makeFunction({
-      name: 'SpatialGroupEnhance',
-      domain: 'com.sge-inject',
-      input: ['X', 'weight', 'bias'],
-      output: ['Y'],
-      node: [makeNode({ op_type: 'Identity', input: ['X'], output: ['Y'] })],
-      opset_import: [makeOpset('', 17)],
-    }),
-  ];
-  m.opset_import = [...m.opset_import, makeOpset('com.sge-inject', 1)];
-  m.ir_version = 8;
-  return m;
-}
-
 /** okConvModel whose Relu after the conv is a call of the model-local function `com.user.Block`, holding a Conv. */
 export function convInFunctionModel(): ModelProto {
   const m = okConvModel();

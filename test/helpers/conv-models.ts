@@ -1,6 +1,14 @@
 /** Small convolutional models built with the factory, for transform tests. */
 import { DataType, type ModelProto } from '../../src/codec/types.js';
-import { makeGraph, makeModel, makeNode, makeOpset, makeValueInfo, makeAttribute } from '../../src/graph/factory.js';
+import {
+  makeAttribute,
+  makeFunction,
+  makeGraph,
+  makeModel,
+  makeNode,
+  makeOpset,
+  makeValueInfo,
+} from '../../src/graph/factory.js';
 import type { Dim } from '../../src/graph/dims.js';
 import { makeFloatTensor, type FloatElemType } from '../../src/tensor/make.js';
 
@@ -53,3 +61,24 @@ export function identityConvModel(o: ConvModelOptions): ModelProto {
 }
 
 export { seededUniform } from './random.js';
+
+/**
+ * The model with a function named like ours, `com.sge-inject.SpatialGroupEnhance`, whose body is the
+ * user's (Y = X: an Identity), imported at version 1, IR 8.
+ */
+export function withForeignSgeFunction(m: ModelProto): ModelProto {
+  m.functions = [
+    ...m.functions,
+    makeFunction({
+      name: 'SpatialGroupEnhance',
+      domain: 'com.sge-inject',
+      input: ['X', 'weight', 'bias'],
+      output: ['Y'],
+      node: [makeNode({ op_type: 'Identity', input: ['X'], output: ['Y'] })],
+      opset_import: [makeOpset('', 17)],
+    }),
+  ];
+  m.opset_import = [...m.opset_import, makeOpset('com.sge-inject', 1)];
+  m.ir_version = 8;
+  return m;
+}

@@ -18,7 +18,7 @@ import { listSites } from '../../src/sge/list.js';
 import { foreignSgeFunctions, isOurSgeFunction, KNOWN_SGE_BODIES } from '../../src/sge/recognize.js';
 import { divisorsText } from '../../src/sge/site-checks.js';
 import { stripSge } from '../../src/sge/strip.js';
-import { identityConvModel } from '../helpers/conv-models.js';
+import { identityConvModel, withForeignSgeFunction } from '../helpers/conv-models.js';
 
 const RESNET = new Uint8Array(
   readFileSync(new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url)),
@@ -133,20 +133,7 @@ describe('our SGE function is recognized by what it is', () => {
 });
 
 describe('refused before any change', () => {
-  const foreign = (): ModelProto => {
-    const m = conv();
-    m.functions = [
-      makeFunction({
-        name: 'SpatialGroupEnhance',
-        domain: 'com.sge-inject',
-        input: ['X', 'weight', 'bias'],
-        output: ['Y'],
-        node: [makeNode({ op_type: 'Identity', input: ['X'], output: ['Y'] })],
-        opset_import: [makeOpset('', 17)],
-      }),
-    ];
-    return m;
-  };
+  const foreign = (): ModelProto => withForeignSgeFunction(conv());
 
   it('a foreign com.sge-inject.SpatialGroupEnhance (function form); --inline is fine', () => {
     expect(foreignSgeFunctions(foreign()).map((f) => f.name)).toEqual(['SpatialGroupEnhance']);
