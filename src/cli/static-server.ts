@@ -5,7 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 
 const MIME: Readonly<Record<string, string>> = {
@@ -118,5 +119,6 @@ export async function serveFolder(folder: string, port: number): Promise<StaticS
 
 /** The built page of this package (dist-web/ beside dist/ and src/). */
 export function pageFolder(): string {
-  return join(resolve(new URL('.', import.meta.url).pathname), '..', '..', 'dist-web');
+  // fileURLToPath, not URL.pathname: an install path with a space or '%' is percent-encoded in the URL.
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist-web');
 }

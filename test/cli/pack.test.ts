@@ -13,7 +13,8 @@ import { RESNET13, ROOT, tempFolder, VGG } from './helpers.js';
 
 const run = promisify(execFile);
 const root = tempFolder('pack');
-const project = join(root, 'project');
+// A space in the install path: code that finds its files through URL.pathname would see '%20'.
+const project = join(root, 'user project');
 const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 let packed: string[] = [];
