@@ -30,8 +30,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** The file under `root` that `urlPath` names, or undefined when it names none (or leaves the folder). */
-async function resolveFile(root: string, urlPath: string): Promise<string | undefined> {
+/** The file under `root` that `urlPath` names, with its size, or undefined when it names none (or leaves the folder). */
+async function resolveFile(root: string, urlPath: string): Promise<{ path: string; size: number } | undefined> {
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]!.split('#')[0]!);
@@ -46,7 +46,8 @@ async function resolveFile(root: string, urlPath: string): Promise<string | unde
     // A link inside the folder may point out of it: the real path must stay inside too.
     const real = await realpath(candidate);
     if (!real.startsWith(root + sep)) return undefined;
-    return (await stat(real)).isFile() ? real : undefined;
+    const st = await stat(real);
+    return st.isFile() ? { path: real, size: st.size } : undefined;
   } catch {
     return undefined;
   }
@@ -74,10 +75,9 @@ export async function serveFolder(folder: string, port: number): Promise<StaticS
         res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
         return;
       }
-      const size = (await stat(file)).size;
       res.writeHead(200, {
-        'content-type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-        'content-length': size,
+        'content-type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+        'content-length': file.size,
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
       });
@@ -85,7 +85,7 @@ export async function serveFolder(folder: string, port: number): Promise<StaticS
         res.end();
         return;
       }
-      createReadStream(file)
+      createReadStream(file.path)
         .on('error', () => res.destroy())
         .pipe(res);
     })().catch(() => res.destroy());
