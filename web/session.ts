@@ -4,7 +4,7 @@
  * library and shell functions. Runs in Node too, which is how its output is compared with the CLI's.
  */
 import { decodeModel } from '../src/codec/decode.js';
-import { concatChunks, encodeModelChunks, type EncodedChunks } from '../src/codec/encode.js';
+import { concatChunks, encodeModelChunks, MAX_MESSAGE_BYTES, type EncodedChunks } from '../src/codec/encode.js';
 import type { ModelProto } from '../src/codec/types.js';
 import { InputError } from '../src/errors.js';
 import { inlineExternalData } from '../src/external/inline.js';
@@ -26,9 +26,6 @@ import type { ProgressEvent } from '../src/validate/settings.js';
 import { validateModels } from '../src/validate/validate-models.js';
 import { validationFailedLine } from '../src/shell/validation.js';
 import type { FormOptions, Output, Result } from './protocol.js';
-
-/** protobuf cannot address more than 2 GiB - 1 bytes: a larger download could not be read back. */
-const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
 /** A picked file, by name. */
 export interface NamedBytes {
@@ -161,9 +158,9 @@ export class WebSession {
 
   #output(model: ModelProto, kind: 'inject' | 'strip' | 'fuse', suffix: string): Output {
     const encoded = encodeModelChunks(model);
-    if (encoded.byteLength > MAX_MODEL_BYTES)
+    if (encoded.byteLength > MAX_MESSAGE_BYTES)
       throw new InputError(
-        `the result would be ${encoded.byteLength} bytes, more than one .onnx file can hold (${MAX_MODEL_BYTES})`,
+        `the result would be ${encoded.byteLength} bytes, more than one .onnx file can hold (${MAX_MESSAGE_BYTES})`,
         'the page saves one self-contained file; use the CLI (`npx sge-inject`), which writes large tensors to external data',
       );
     this.#last = { kind, encoded };

@@ -13,6 +13,9 @@ import { ModelProtoType } from './schema.js';
 import { ModelEncodeError } from './errors.js';
 import type { ModelProto } from './types.js';
 
+/** The largest message protobuf readers accept (2 GiB - 1 bytes): a longer encoding cannot be read back. */
+export const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
+
 /** `bytes` values at least this long are passed through as views instead of being copied. */
 export const LARGE_BYTES = 64 * 1024;
 

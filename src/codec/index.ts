@@ -5,6 +5,7 @@ export {
   encodeMessageChunks,
   concatChunks,
   LARGE_BYTES,
+  MAX_MESSAGE_BYTES,
   type EncodedChunks,
 } from './encode.js';
 export { ModelDecodeError, ModelEncodeError } from './errors.js';

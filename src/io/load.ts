@@ -3,6 +3,7 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { decodeModel } from '../codec/decode.js';
+import { MAX_MESSAGE_BYTES } from '../codec/encode.js';
 import type { ModelProto } from '../codec/types.js';
 import { readError } from './fs-errors.js';
 import { rememberOrigin } from './provenance.js';
@@ -10,7 +11,7 @@ import { loadExternalData } from './external-load.js';
 import { leaveWeightsInFile } from './weights-in-file.js';
 
 /** protobuf cannot address more than 2 GiB - 1 bytes; a bigger .onnx file is not a model. */
-export const MAX_MODEL_FILE_BYTES = 2 ** 31 - 1;
+export const MAX_MODEL_FILE_BYTES = MAX_MESSAGE_BYTES;
 
 /** Options of {@link loadModel}. */
 export interface LoadOptions {
