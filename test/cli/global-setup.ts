@@ -1,13 +1,17 @@
 /**
  * Builds dist/ once before the tests when it is missing or older than src/: the process-level CLI
- * tests run bin/sge-inject.js, which runs the compiled code. `npm ci` builds it already (prepare);
- * this catches a stale build during development.
+ * tests run bin/sge-inject.js, which runs the bundled CLI (dist/cli-bundle/, scripts/build-cli.mjs),
+ * and the in-process tests import the tsc build. `npm ci` builds both already (prepare); this catches a
+ * stale build during development.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+
+const BUNDLE = join(ROOT, 'dist', 'cli-bundle', 'main.js');
+const BUNDLER = join(ROOT, 'scripts', 'build-cli.mjs');
 
 function staleOrMissing(): string | undefined {
   const walk = (dir: string): string | undefined => {
@@ -26,7 +30,34 @@ function staleOrMissing(): string | undefined {
   return walk(join(ROOT, 'src'));
 }
 
+/** A source file (or the bundler script, or package.json) newer than the bundle, or the bundle missing. */
+function bundleStale(): string | undefined {
+  if (!existsSync(BUNDLE)) return BUNDLE;
+  const built = statSync(BUNDLE).mtimeMs;
+  const walk = (dir: string): string | undefined => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        const r = walk(p);
+        if (r) return r;
+      } else if (statSync(p).mtimeMs > built) return p;
+    }
+    return undefined;
+  };
+  for (const f of [BUNDLER, join(ROOT, 'package.json')]) if (statSync(f).mtimeMs > built) return f;
+  return walk(join(ROOT, 'src'));
+}
+
 export default function setup(): void {
+  buildDist();
+  const staleBundle = bundleStale();
+  if (staleBundle) {
+    console.log(`[test/cli] bundling the CLI (${staleBundle} is newer than dist/cli-bundle/)`);
+    execFileSync(process.execPath, [BUNDLER], { cwd: ROOT, stdio: 'pipe' });
+  }
+}
+
+function buildDist(): void {
   const stale = staleOrMissing();
   if (!stale) return;
   console.log(`[test/cli] building dist/ (${stale} is newer than its build)`);
