@@ -2,9 +2,9 @@
  * Whether a candidate site can take SGE with G groups: one judgement, used by inject (which refuses)
  * and by list (which shows it), so the two never disagree.
  */
-import { DataType } from '../codec/types.js';
 import { SUPPORTED_ELEM_TYPES } from './conventions.js';
 import type { SiteCandidate } from './sites.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 /** The kinds of refusal (each has one way out, said once however many sites have it). */
 export type SiteProblemKind = 'existing' | 'channels' | 'groups' | 'elemType' | 'spatial';
@@ -39,11 +39,6 @@ export function divisorsText(n: number, max = 24): string {
   }
   const complete = d * d > n;
   return [...low, ...(complete ? [] : ['…']), ...high].join(', ');
-}
-
-function elemName(t: number): string {
-  const entry = Object.entries(DataType).find(([, v]) => v === t);
-  return entry ? entry[0].toLowerCase() : `type ${t}`;
 }
 
 /**
@@ -83,8 +78,8 @@ export function judgeSite(s: SiteCandidate, groups: number, force: boolean): Sit
   if (s.elemType !== undefined && !SUPPORTED_ELEM_TYPES.has(s.elemType)) {
     problems.push({
       kind: 'elemType',
-      short: elemName(s.elemType),
-      text: `site '${s.name}' has element type ${elemName(s.elemType)}; SGE supports float32 and float16`,
+      short: dataTypeName(s.elemType),
+      text: `site '${s.name}' has element type ${dataTypeName(s.elemType)}; SGE supports float32 and float16`,
     });
   }
   if (s.spatial && s.spatial.length === 0)

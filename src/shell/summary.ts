@@ -3,7 +3,7 @@ import { int64ToNumber } from '../codec/int64.js';
 import type { ModelProto, ValueInfoProto } from '../codec/types.js';
 import { declaredDims } from '../graph/dims.js';
 import { canonicalDomain } from '../graph/opset.js';
-import { elemTypeOf } from '../validate/host-tensor.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 /** A graph input or output as the summary shows it. */
 export interface SummaryValue {
@@ -32,7 +32,7 @@ function describeValue(vi: ValueInfoProto): SummaryValue {
   const dims = declaredDims(vi.type);
   return {
     name: vi.name ?? '',
-    type: elemTypeOf(dataType) ?? `DataType ${dataType}`,
+    type: dataTypeName(dataType),
     shape: dims ? dims.map((d) => (d === undefined ? '?' : String(d))).join('×') || 'scalar' : '(rank unknown)',
   };
 }

@@ -6,6 +6,7 @@ import { DataLocation, DataType, type Int64, type TensorProto } from '../codec/t
 import { int64ToNumber } from '../codec/int64.js';
 import { InputError } from '../errors.js';
 import { float16BitsToNumber } from './float16.js';
+import { dataTypeName } from './type-name.js';
 
 /** Number of elements of a tensor with these dims (1 for a scalar). */
 export function elementCount(dims: readonly Int64[]): number {
@@ -78,7 +79,9 @@ function readRaw(
 function readValues(t: TensorProto): { values: ArrayLike<number>; count: number } {
   const dataType = t.data_type ?? 0;
   if (!(dataType in BYTES)) {
-    throw new InputError(`${describe(t)} has element type ${dataType}; only FLOAT, FLOAT16 and DOUBLE are read here`);
+    throw new InputError(
+      `${describe(t)} has element type ${dataTypeName(dataType)}; only float32, float16 and float64 are read here`,
+    );
   }
   if (t.data_location === DataLocation.EXTERNAL) {
     throw new InputError(

@@ -14,6 +14,7 @@ import { formatDims, type HostTensor } from './host-tensor.js';
 import { formatDeclared, type InputSpec } from './inputs.js';
 import { readNpy } from './npy.js';
 import { readTensor } from './tensor-data.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 const TensorProtoType = onnxRoot.lookupType('onnx.TensorProto');
 
@@ -117,7 +118,7 @@ export async function loadTensorFiles(
     const { tensor, file } = out[s.name]!;
     if (tensor.type !== s.type)
       throw new InputError(
-        `${file}: ${role} '${s.name}' is ${s.type ?? `DataType ${s.dataType}`}, the file holds ${tensor.type}`,
+        `${file}: ${role} '${s.name}' is ${s.type ?? dataTypeName(s.dataType)}, the file holds ${tensor.type}`,
       );
     const fits =
       !s.dims ||

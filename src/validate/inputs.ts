@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../errors.js';
 import { allocate, elemTypeOf, elementCount, formatDims, type ElemType, type HostTensor } from './host-tensor.js';
 import { numberToFloat16Bits } from '../tensor/float16.js';
 import { createPrng } from './prng.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 /** A graph input the caller must feed (graph inputs that are also initializers are excluded). */
 export interface InputSpec {
@@ -61,7 +62,7 @@ export function formatDeclared(dims: readonly Dim[] | undefined): string {
 }
 
 function typeName(s: InputSpec): string {
-  return s.type ?? `DataType ${s.dataType}`;
+  return s.type ?? dataTypeName(s.dataType);
 }
 
 /**
@@ -215,7 +216,7 @@ export function randomInputs(
   for (const s of specs) {
     if (!s.type)
       throw new InputError(
-        `input '${s.name}' has type DataType ${s.dataType}, which validation cannot generate`,
+        `input '${s.name}' has type ${dataTypeName(s.dataType)}, which validation cannot generate`,
         'give the inputs with --inputs DIR',
       );
     const dims = shapes[s.name]!.dims;

@@ -2,14 +2,15 @@
 import type { ModelProto, ValueInfoProto } from '../codec/types.js';
 import { declaredDims } from '../graph/dims.js';
 import { compareValues, maxAbsDiff } from './compare.js';
-import { elementCount, elemTypeOf, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
+import { elementCount, formatDims, toFloat64, type HostTensor } from './host-tensor.js';
 import type { OutputReport } from './report-types.js';
 import { fmt, toleranceFor, type ValidationSettings } from './settings.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 function declared(vi: ValueInfoProto | undefined): string {
   const tt = vi?.type?.tensor_type;
   if (!tt) return vi?.type ? 'non-tensor' : 'untyped';
-  const type = elemTypeOf(tt.elem_type) ?? `DataType ${tt.elem_type ?? 0}`;
+  const type = dataTypeName(tt.elem_type);
   // As declared: a negative dim_value is shown as written, not taken for unknown.
   const dims = declaredDims(vi?.type);
   return `${type} ${dims ? `[${dims.map((d) => d ?? '?').join(', ')}]` : '(rank unknown)'}`;

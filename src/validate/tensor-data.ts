@@ -10,6 +10,7 @@ import type { ExternalDataReader } from '../external/reader.js';
 import { tensorDims } from '../tensor/read.js';
 import { InputError } from '../errors.js';
 import { allocate, elemSize, elemTypeOf, elementCount, type HostData, type HostTensor } from './host-tensor.js';
+import { dataTypeName } from '../tensor/type-name.js';
 
 /**
  * The values of a tensor, reading external data through `reader` (the reference's length defaults to
@@ -20,7 +21,7 @@ import { allocate, elemSize, elemTypeOf, elementCount, type HostData, type HostT
 export async function readTensorData(t: TensorProto, what: string, reader?: ExternalDataReader): Promise<HostTensor> {
   if (!isExternal(t)) return readTensor(t, what);
   const type = elemTypeOf(t.data_type);
-  if (!type) throw new InputError(`${what}: element type ${t.data_type ?? 0} is not supported by validation`);
+  if (!type) throw new InputError(`${what}: element type ${dataTypeName(t.data_type)} is not supported by validation`);
   if (!reader) throw new InputError(`${what}: stored as external data, and the model's folder is not known`);
   const dims = tensorDims(t);
   const count = elementCount(dims);
@@ -35,7 +36,7 @@ export async function readTensorData(t: TensorProto, what: string, reader?: Exte
  */
 export function readTensor(t: TensorProto, what: string): HostTensor {
   const type = elemTypeOf(t.data_type);
-  if (!type) throw new InputError(`${what}: element type ${t.data_type ?? 0} is not supported by validation`);
+  if (!type) throw new InputError(`${what}: element type ${dataTypeName(t.data_type)} is not supported by validation`);
   const dims = tensorDims(t);
   const count = elementCount(dims);
   if (isExternal(t)) throw new InputError(`${what}: stored as external data, and the model's folder is not known`);

@@ -438,7 +438,7 @@ const cases: Case[] = [
     name: 'unsupported element type (double)',
     setup: (d) => [writeModel(join(d, 'm.onnx'), doubleConvModel()), '--after', 'conv', '-g', '2'],
     status: 2,
-    says: [/site 'conv' has element type double/, /float32 and float16/, /→ /],
+    says: [/site 'conv' has element type float64/, /float32 and float16/, /→ /],
   },
   {
     name: 'a graph with a cycle (not valid ONNX)',

@@ -24,6 +24,7 @@ import { siteName } from '../sites.js';
 import { BlockInterpreter, isViewOp, type Value } from './interpret.js';
 import { inputLayout, sameLayout } from './layout.js';
 import { type Frame, type Param, paramValues, SGE_LIKE_STAGE, stageOfValue } from './terms.js';
+import { dataTypeName } from '../../tensor/type-name.js';
 
 /** An exported SGE block, or something that looks like one. */
 export interface ExportedBlock {
@@ -248,7 +249,8 @@ function analyzeBlock(
       `the block input '${x}' is output ${producer.output.indexOf(x)} of '${siteName(producer)}'; sites follow a node's first output`,
     );
   const type = elemType ?? DataType.FLOAT;
-  if (!SUPPORTED_ELEM_TYPES.has(type)) reasons.push(`X has element type ${type}; SGE sites are float32 or float16`);
+  if (!SUPPORTED_ELEM_TYPES.has(type))
+    reasons.push(`X has element type ${dataTypeName(type)}; SGE sites are float32 or float16`);
   const spatial = shape.slice(2);
   if (spatial.length > 0 && spatial.every((d) => d === 1))
     reasons.push("a 1×1 spatial map: SGE's std over one position is undefined (NaN)");
