@@ -6,6 +6,7 @@
  * JavaScript side holds the graph only (ONNX lets external data live in any file of the model's folder).
  */
 import { DataLocation, type ModelProto, type TensorProto } from '../codec/types.js';
+import type { SkippedBytes } from '../codec/skip-weights.js';
 import { refEntries, safeLocation } from '../external/location.js';
 
 /** raw_data of at least this many bytes stays in the file. */
@@ -17,18 +18,38 @@ export const WEIGHT_IN_FILE_MIN_BYTES = 1024;
  * @returns the number of tensors left in the file (0 when the file name cannot be a location).
  */
 export function leaveWeightsInFile(model: ModelProto, bytes: Uint8Array, fileName: string): number {
-  const location = safeLocation(fileName);
-  if (location !== fileName) return 0;
-  let moved = 0;
-  for (const t of model.graph?.initializer ?? []) {
+  const location = selfLocation(fileName);
+  if (location === undefined) return 0;
+  const left: SkippedBytes[] = [];
+  for (const [i, t] of (model.graph?.initializer ?? []).entries()) {
     const raw = Object.hasOwn(t, 'raw_data') ? t.raw_data : undefined;
     if (!raw || raw.buffer !== bytes.buffer || raw.byteLength < WEIGHT_IN_FILE_MIN_BYTES) continue;
     if (t.data_location === DataLocation.EXTERNAL) continue;
-    reference(t, { location, offset: raw.byteOffset - bytes.byteOffset, length: raw.byteLength });
-    moved++;
+    left.push({ initializer: i, offset: raw.byteOffset - bytes.byteOffset, length: raw.byteLength });
   }
+  referToFile(model, bytes, location, left);
+  return left.length;
+}
+
+/** The location by which a model file named `fileName` refers to itself, or undefined when it cannot. */
+export function selfLocation(fileName: string): string | undefined {
+  return safeLocation(fileName) === fileName ? fileName : undefined;
+}
+
+/**
+ * Makes each initializer of `left` a reference to its bytes in the file `location` (dropping its raw_data,
+ * if it was read), then copies every view of `bytes` (what the model was decoded from) out of it.
+ */
+export function referToFile(
+  model: ModelProto,
+  bytes: Uint8Array,
+  location: string,
+  left: readonly SkippedBytes[],
+): void {
+  const initializers = model.graph?.initializer ?? [];
+  for (const { initializer, offset, length } of left)
+    reference(initializers[initializer]!, { location, offset, length });
   detachViews(model, bytes.buffer, new Set());
-  return moved;
 }
 
 function reference(t: TensorProto, ref: { location: string; offset: number; length: number }): void {
