@@ -1,14 +1,19 @@
-/** Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it). */
-import { readFile, realpath, stat } from 'node:fs/promises';
+/**
+ * Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it); or, when
+ * the weights are to stay in the file, the file without them (see skip-weights.ts).
+ */
+import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { decodeModel } from '../codec/decode.js';
+import { ModelDecodeError } from '../codec/errors.js';
+import { type ModelWithoutWeights, readWithoutWeights } from '../codec/skip-weights.js';
 import { MAX_MESSAGE_BYTES } from '../codec/encode.js';
 import type { ModelProto } from '../codec/types.js';
 import { readError } from './fs-errors.js';
 import { rememberOrigin } from './provenance.js';
 import { loadExternalData } from './external-load.js';
-import { leaveWeightsInFile } from './weights-in-file.js';
+import { leaveWeightsInFile, referToFile, selfLocation, WEIGHT_IN_FILE_MIN_BYTES } from './weights-in-file.js';
 
 /** protobuf cannot address more than 2 GiB - 1 bytes; a bigger .onnx file is not a model. */
 export const MAX_MODEL_FILE_BYTES = MAX_MESSAGE_BYTES;
@@ -26,7 +31,8 @@ export interface LoadOptions {
   /**
    * @internal For validation: leave large initializers in the file, as external data references to the
    * model file itself, so that the model costs its graph in memory and not its weights (see
-   * weights-in-file.ts). Such a model is for reading and for onnxruntime, not for saving elsewhere.
+   * weights-in-file.ts); those weights are not even read. Such a model is for reading and for onnxruntime,
+   * not for saving elsewhere.
    */
   readonly weightsInFile?: boolean;
 }
@@ -62,6 +68,29 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   if (size > MAX_MODEL_FILE_BYTES)
     throw readError(Object.assign(new Error('too large'), { code: 'ERR_FS_FILE_TOO_LARGE' }), path);
 
+  // onnxruntime follows links in an external data path and refuses one that ends outside the folder it
+  // was given, so a model reached through a link (the file or a folder on its path) cannot refer to itself
+  // by name: it keeps its weights in memory instead.
+  const location =
+    options.weightsInFile && (await realpath(absolute).catch(() => '')) === absolute
+      ? selfLocation(basename(absolute))
+      : undefined;
+  const model =
+    (location !== undefined ? await loadGraphOnly(absolute, size, location, path, options) : undefined) ??
+    (await loadWhole(absolute, path, options, location));
+  const baseDir = dirname(absolute);
+  rememberOrigin(model, { path: absolute, baseDir, byteLength: size });
+  if (options.loadExternal) await loadExternalData(model, baseDir, path);
+  return model;
+}
+
+/** The whole file read into one buffer and decoded; with `location`, its large weights left in the file. */
+async function loadWhole(
+  absolute: string,
+  path: string,
+  options: LoadOptions,
+  location: string | undefined,
+): Promise<ModelProto> {
   let buffer: Buffer;
   try {
     buffer = await readFile(absolute);
@@ -71,13 +100,57 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
   // A plain Uint8Array view of the same memory: decoded bytes fields become views of it too.
   const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const model = decodeModel(bytes, { source: path, allowNoGraph: options.allowNoGraph });
-  const baseDir = dirname(absolute);
-  // onnxruntime follows links in an external data path and refuses one that ends outside the folder it
-  // was given, so a model reached through a link (the file or a folder on its path) cannot refer to itself
-  // by name: it keeps its weights in memory instead.
-  if (options.weightsInFile && (await realpath(absolute).catch(() => '')) === absolute)
-    leaveWeightsInFile(model, bytes, basename(absolute));
-  rememberOrigin(model, { path: absolute, baseDir, byteLength: bytes.byteLength });
-  if (options.loadExternal) await loadExternalData(model, baseDir, path);
+  if (location !== undefined) leaveWeightsInFile(model, bytes, location);
   return model;
+}
+
+/**
+ * The model with its large weights left in the file (`location` in its folder), which are never read:
+ * the same model as {@link loadWhole} gives, for a fraction of the reading. Undefined for a file that is
+ * anything but an ordinary model; reading it whole then gives what it gives today (an error, usually).
+ */
+async function loadGraphOnly(
+  absolute: string,
+  size: number,
+  location: string,
+  path: string,
+  options: LoadOptions,
+): Promise<ModelProto | undefined> {
+  let reduced: ModelWithoutWeights | null;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(absolute, 'r');
+    const file = handle;
+    reduced = await readWithoutWeights(
+      (offset, length) => readAt(file, offset, length),
+      size,
+      WEIGHT_IN_FILE_MIN_BYTES,
+    );
+  } catch (err) {
+    throw readError(err, path);
+  } finally {
+    await handle?.close();
+  }
+  if (!reduced) return undefined;
+  let model: ModelProto;
+  try {
+    model = decodeModel(reduced.bytes, { source: path, allowNoGraph: options.allowNoGraph });
+  } catch (err) {
+    if (err instanceof ModelDecodeError) return undefined; // its message would name offsets in the reduced bytes
+    throw err;
+  }
+  referToFile(model, reduced.bytes, location, reduced.skipped);
+  return model;
+}
+
+/** `length` bytes at `offset` of `file` in a buffer of their own (fewer where the file ends). */
+async function readAt(file: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let n = 0;
+  while (n < length) {
+    const { bytesRead } = await file.read(bytes, n, length - n, offset + n);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  return n < length ? bytes.subarray(0, n) : bytes;
 }
