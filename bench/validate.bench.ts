@@ -3,7 +3,10 @@
 // other, each released. Whole processes, fresh per run, interleaved; medians of wall time and of peak
 // RSS (/usr/bin/time), with ratios to the reference in the same run.
 //
-//   npm run bench -- validate [--reps N] [--only mini,r50,1g]
+//   npm run bench -- validate [--reps N] [--only mini,r50,1g] [--compare-cli OTHER/bin/sge-inject.js]
+//
+// --compare-cli: another build's CLI (e.g. a copy of main's bin/ and dist/) validated in the same rounds,
+// reported as a "before" row with its ratios to the same reference.
 //
 // - mini: the mini ResNet fixture (0.6 MB) and its SGE(8) version, to show the fixed part of the peak.
 // - r50: torchvision ResNet-50 (102 MB) and its SGE(64) version (16 sites): the target (at most 2x the
@@ -20,6 +23,7 @@ import { arg, FIXTURES, median, OUT, python, ROOT, SCRIPTS } from './common.js';
 
 const REPS = Number(arg('--reps', '5'));
 const ONLY = arg('--only', 'mini,r50,1g').split(',');
+const BEFORE = arg('--compare-cli', '');
 const TIME = '/usr/bin/time';
 const CLI = join(ROOT, 'bin', 'sge-inject.js');
 const WORK = join(OUT, 'validate');
@@ -64,15 +68,24 @@ interface Case {
   readonly bytes: number;
 }
 
-function compare(c: Case): { ms: number; cpu: number; rss: number; refMs: number; refCpu: number; refRss: number } {
+interface Medians {
+  readonly ms: number;
+  readonly cpu: number;
+  readonly rss: number;
+}
+
+/** Medians of the reference, of ours and (with --compare-cli) of the other CLI, run interleaved. */
+function compare(c: Case): { ref: Medians; ours: Medians; before?: Medians } {
+  const validate = (cli: string) => [process.execPath, cli, 'validate', c.original, c.rewritten, '--runs', '1'];
   const contenders: (readonly string[])[] = [
     [process.execPath, '-e', REFERENCE, `${c.original}\n${c.rewritten}`, JSON.stringify(c.dims)],
-    [process.execPath, CLI, 'validate', c.original, c.rewritten, '--runs', '1'],
+    validate(CLI),
+    ...(BEFORE ? [validate(BEFORE)] : []),
   ];
-  const samples: Sample[][] = [[], []];
+  const samples: Sample[][] = contenders.map(() => []);
   for (let i = 0; i < REPS; i++)
-    for (let k = 0; k < 2; k++) {
-      const j = (i + k) % 2;
+    for (let k = 0; k < contenders.length; k++) {
+      const j = (i + k) % contenders.length;
       samples[j]!.push(run(contenders[j]!));
     }
   const m = samples.map((s) => ({
@@ -80,7 +93,7 @@ function compare(c: Case): { ms: number; cpu: number; rss: number; refMs: number
     cpu: median(s.map((x) => x.cpuMs)),
     rss: median(s.map((x) => x.rssMiB)),
   }));
-  return { ms: m[1]!.ms, cpu: m[1]!.cpu, rss: m[1]!.rss, refMs: m[0]!.ms, refCpu: m[0]!.cpu, refRss: m[0]!.rss };
+  return { ref: m[0]!, ours: m[1]!, ...(m[2] ? { before: m[2] } : {}) };
 }
 
 /** The rewritten model beside `original`, made once with the CLI. */
@@ -188,34 +201,40 @@ console.log(
   'model                              |  ours s | ref s | x ref | ours cpu s | ref cpu s | x ref | ours MiB | ref MiB | x ref',
 );
 const rows: [Case, ReturnType<typeof compare>][] = [];
+const line = (name: string, r: Medians, ref: Medians) =>
+  console.log(
+    `${name.padEnd(34)} | ${(r.ms / 1000).toFixed(2).padStart(7)} | ${(ref.ms / 1000).toFixed(2).padStart(5)} | ${(r.ms / ref.ms).toFixed(2).padStart(5)} | ${(r.cpu / 1000).toFixed(2).padStart(10)} | ${(ref.cpu / 1000).toFixed(2).padStart(9)} | ${(r.cpu / ref.cpu).toFixed(2).padStart(5)} | ${r.rss.toFixed(0).padStart(8)} | ${ref.rss.toFixed(0).padStart(7)} | ${(r.rss / ref.rss).toFixed(2).padStart(5)}`,
+  );
 for (const c of cases) {
   const r = compare(c);
   rows.push([c, r]);
-  console.log(
-    `${c.name.padEnd(34)} | ${(r.ms / 1000).toFixed(2).padStart(7)} | ${(r.refMs / 1000).toFixed(2).padStart(5)} | ${(r.ms / r.refMs).toFixed(2).padStart(5)} | ${(r.cpu / 1000).toFixed(2).padStart(10)} | ${(r.refCpu / 1000).toFixed(2).padStart(9)} | ${(r.cpu / r.refCpu).toFixed(2).padStart(5)} | ${r.rss.toFixed(0).padStart(8)} | ${r.refRss.toFixed(0).padStart(7)} | ${(r.rss / r.refRss).toFixed(2).padStart(5)}`,
-  );
+  line(c.name, r.ours, r.ref);
+  if (r.before) line('  before (--compare-cli)', r.before, r.ref);
 }
 console.log('ref: create + run the original and the rewritten model once each in onnxruntime-node, releasing each');
 const r50 = rows.find(([c]) => c.name.startsWith('ResNet-50'));
 if (r50) {
-  const [, r] = r50;
+  const [, { ours: r, ref }] = r50;
   const verdict = (what: string, v: number, limit: number) =>
     console.log(
       `  ${what.padEnd(40)} ${v.toFixed(2).padStart(6)}  limit ${limit.toFixed(2)}  ${v <= limit ? 'met' : 'MISSED'}`,
     );
   console.log('targets (ResNet-50, ratio to ref in the same run):');
-  verdict('validate --runs 1, time', r.ms / r.refMs, 2);
-  verdict('validate --runs 1, CPU time (steadier on a busy machine)', r.cpu / r.refCpu, 2);
-  verdict('validate --runs 1, peak RSS', r.rss / r.refRss, 1.5);
+  verdict('validate --runs 1, time', r.ms / ref.ms, 2);
+  verdict('validate --runs 1, CPU time (steadier on a busy machine)', r.cpu / ref.cpu, 2);
+  verdict('validate --runs 1, peak RSS', r.rss / ref.rss, 1.5);
 }
 const mini = rows.find(([c]) => c.name.startsWith('mini ResNet ('));
 if (mini && rows.length > 1) {
   console.log('peak growth over the mini ResNet, per MB of model (weights in the file or in external data):');
+  const [, base] = mini;
   for (const [c, r] of rows) {
     if (c === mini[0]) continue;
     const mb = (c.bytes - mini[0].bytes) / 1e6;
+    const ours = r.ours.rss - base.ours.rss;
+    const ref = r.ref.rss - base.ref.rss;
     console.log(
-      `  ${c.name.padEnd(34)} ours +${(r.rss - mini[1].rss).toFixed(0)} MiB (${((r.rss - mini[1].rss) / mb).toFixed(2)} MiB/MB), ref +${(r.refRss - mini[1].refRss).toFixed(0)} MiB (${((r.refRss - mini[1].refRss) / mb).toFixed(2)} MiB/MB)`,
+      `  ${c.name.padEnd(34)} ours +${ours.toFixed(0)} MiB (${(ours / mb).toFixed(2)} MiB/MB), ref +${ref.toFixed(0)} MiB (${(ref / mb).toFixed(2)} MiB/MB)`,
     );
   }
 }
