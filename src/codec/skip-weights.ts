@@ -87,6 +87,8 @@ class Walk {
   /** The output: copied ranges of the file (views of the reads) and re-encoded headers. */
   private readonly out: Uint8Array[] = [];
   private total = 0;
+  /** The last copied range, still growing while the fields copied next follow it in the same read. */
+  private run = { bytes: EMPTY, start: 0, end: 0 };
   private window = EMPTY;
   private windowStart = 0;
   private reader = protobuf.Reader.create(EMPTY);
@@ -101,11 +103,11 @@ class Walk {
   async model(): Promise<void> {
     let graphs = 0;
     for (let pos = 0; pos < this.size; ) {
-      const f = await this.field(pos, this.size);
+      const f = this.field(pos, this.size) ?? (await this.fieldAfterRead(pos, this.size));
       if (f.number === MODEL_GRAPH) {
         if (++graphs > 1 || f.wire !== LENGTH_DELIMITED) throw new Unusual();
         await this.graph(f);
-      } else await this.copy(f.start, f.end);
+      } else if (!this.copied(f.start, f.end)) await this.copy(f.start, f.end);
       pos = f.end;
     }
   }
@@ -114,11 +116,12 @@ class Walk {
     const mark = this.mark();
     let index = 0;
     for (let pos = g.body; pos < g.end; ) {
-      const f = await this.field(pos, g.end);
+      // Most fields of a graph are nodes: parsed and copied without awaiting while they are in the window.
+      const f = this.field(pos, g.end) ?? (await this.fieldAfterRead(pos, g.end));
       if (f.number === GRAPH_INITIALIZER) {
         if (f.wire !== LENGTH_DELIMITED) throw new Unusual();
         await this.initializer(f, index++);
-      } else await this.copy(f.start, f.end);
+      } else if (!this.copied(f.start, f.end)) await this.copy(f.start, f.end);
       pos = f.end;
     }
     this.close(mark, MODEL_GRAPH);
@@ -126,13 +129,16 @@ class Walk {
 
   private async initializer(t: Field, index: number): Promise<void> {
     // Too short to hold a large raw_data: copied whole, its fields unparsed.
-    if (t.end - t.body < this.minBytes) return this.copy(t.start, t.end);
+    if (t.end - t.body < this.minBytes) {
+      if (!this.copied(t.start, t.end)) await this.copy(t.start, t.end);
+      return;
+    }
     const mark = this.mark();
     let raw: Field | undefined;
     let raws = 0;
     let located = false;
     for (let pos = t.body; pos < t.end; ) {
-      const f = await this.field(pos, t.end);
+      const f = this.field(pos, t.end) ?? (await this.fieldAfterRead(pos, t.end));
       pos = f.end;
       if (f.number === TENSOR_RAW_DATA) {
         if (f.wire !== LENGTH_DELIMITED) throw new Unusual();
@@ -152,10 +158,13 @@ class Walk {
     this.close(mark, GRAPH_INITIALIZER);
   }
 
-  /** The header of the field at `pos`, which must end by `end` (its message's end). */
-  private async field(pos: number, end: number): Promise<Field> {
+  /**
+   * The header of the field at `pos`, which must end by `end` (its message's end); undefined when the
+   * window does not hold it yet.
+   */
+  private field(pos: number, end: number): Field | undefined {
     const want = Math.min(HEADER_BYTES, end - pos);
-    if (pos < this.windowStart || pos + want > this.windowStart + this.window.length) await this.fill(pos, want);
+    if (pos < this.windowStart || pos + want > this.windowStart + this.window.length) return undefined;
     const r = this.reader;
     r.pos = pos - this.windowStart;
     r.len = Math.min(this.window.length, end - this.windowStart); // a varint may not run past its message
@@ -187,6 +196,18 @@ class Walk {
     return f;
   }
 
+  private async fieldAfterRead(pos: number, end: number): Promise<Field> {
+    await this.fill(pos, Math.min(HEADER_BYTES, end - pos));
+    return this.field(pos, end)!;
+  }
+
+  /** Appends the file's bytes [a, b) to the output when the window holds them; false when it does not. */
+  private copied(a: number, b: number): boolean {
+    if (a < this.windowStart || b > this.windowStart + this.window.length) return false;
+    this.push(this.window, a - this.windowStart, b - this.windowStart);
+    return true;
+  }
+
   /** Appends the file's bytes [a, b) to the output. */
   private async copy(a: number, b: number): Promise<void> {
     while (a < b) {
@@ -196,7 +217,7 @@ class Walk {
         continue;
       }
       const n = Math.min(b, windowEnd) - a;
-      this.push(this.window.subarray(a - this.windowStart, a - this.windowStart + n));
+      this.push(this.window, a - this.windowStart, a - this.windowStart + n);
       a += n;
     }
   }
@@ -212,22 +233,32 @@ class Walk {
     this.reader = protobuf.Reader.create(bytes);
   }
 
-  private push(bytes: Uint8Array): void {
-    const last = this.out[this.out.length - 1];
-    // A continuation of the last view in memory is one view (most fields are copied in runs).
-    if (last && last.buffer === bytes.buffer && last.byteOffset + last.byteLength === bytes.byteOffset)
-      this.out[this.out.length - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + bytes.byteLength);
-    else this.out.push(bytes);
-    this.total += bytes.byteLength;
+  /** Appends bytes[start, end) to the output: to the last range when they continue it. */
+  private push(bytes: Uint8Array, start: number, end: number): void {
+    const run = this.run;
+    if (bytes === run.bytes && start === run.end) run.end = end;
+    else {
+      this.flush();
+      this.run = { bytes, start, end };
+    }
+    this.total += end - start;
+  }
+
+  private flush(): void {
+    const { bytes, start, end } = this.run;
+    if (end > start) this.out.push(bytes.subarray(start, end));
+    this.run = { bytes: EMPTY, start: 0, end: 0 };
   }
 
   private mark(): Mark {
+    this.flush();
     this.out.push(EMPTY);
     return { index: this.out.length - 1, total: this.total };
   }
 
   /** Writes the header of field `number` (length-delimited) at `mark`, for what was output since. */
   private close(mark: Mark, number: number): void {
+    this.flush();
     const header = protobuf.Writer.create()
       .uint32((number << 3) | LENGTH_DELIMITED)
       .uint32(this.total - mark.total)
@@ -237,6 +268,7 @@ class Walk {
   }
 
   assemble(): Uint8Array {
+    this.flush();
     const bytes = new Uint8Array(this.total);
     let pos = 0;
     for (const piece of this.out) {
