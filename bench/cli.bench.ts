@@ -5,7 +5,9 @@
 //   npm run bench -- cli [--reps N] [--inject-reps N] [--only startup,inject] [--also DIR]
 //
 // - start-up: `sge-inject --help` and `sge-inject list fixtures/models/mini_resnet_bottleneck_op13.onnx`
-//   against `node -e 0` (target: at most 1.5x).
+//   against `node -e 0` (target: at most 1.5x). Two bounds beside them: an empty ESM file (what Node's
+//   ESM loader costs any ESM entry), and the floor of `list`: one esbuild-bundled file that reads the
+//   model and decodes it with the codec (protobufjs light and the schema) and does nothing else.
 // - inject: `sge-inject resnet50.onnx --groups 64 --after '*/conv3/Conv' -o NEW` (16 sites, function form,
 //   102 MB torchvision ResNet-50) against a bare Node process that reads the file and writes it to a new
 //   file (target: at most 1.4x its time, 1.2x its peak RSS), and python3-onnx's load + save in a process.
@@ -14,9 +16,10 @@
 // --also DIR adds the same commands run from another checkout's bin/ and dist/ (e.g. an earlier commit's)
 // to the same tables.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { arg, FIXTURES, median, OUT, PYTHON, python, ROOT, SCRIPTS } from './common.js';
 
 const REPS = Number(arg('--reps', '21'));
@@ -97,6 +100,53 @@ function verdict(what: string, value: number, limit: number): void {
   );
 }
 
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The bin runs dist/cli-bundle/ (scripts/build-cli.mjs): rebuilt here when older than src/. */
+function bundleCli(): void {
+  const main = join(ROOT, 'dist', 'cli-bundle', 'main.js');
+  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(ROOT, 'src'))) return;
+  console.log('bundling the CLI (scripts/build-cli.mjs) ...');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('scripts/build-cli.mjs failed');
+}
+
+/** The bounds of the start-up table: an empty ESM file, and list's floor (read + decode, one bundled file). */
+async function bounds(): Promise<{ empty: string; floor: string }> {
+  const empty = join(OUT, 'startup-empty.mjs');
+  writeFileSync(empty, '');
+  const floor = join(OUT, 'startup-floor.mjs');
+  await build({
+    absWorkingDir: ROOT,
+    stdin: {
+      contents:
+        "import { readFileSync } from 'node:fs';\n" +
+        "import { decodeModel } from './src/codec/decode.ts';\n" +
+        'const model = decodeModel(new Uint8Array(readFileSync(process.argv[2])));\n' +
+        'if (model.graph.node.length === 0) process.exitCode = 1;\n',
+      resolveDir: ROOT,
+      sourcefile: 'startup-floor.ts',
+      loader: 'ts',
+    },
+    outfile: floor,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // As scripts/build-cli.mjs: protobufjs (CommonJS) requires Node's built-in modules.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return { empty, floor };
+}
+
 function resnet50(): string | undefined {
   const path = join(OUT, 'resnet50.onnx');
   if (existsSync(path)) return path;
@@ -108,9 +158,11 @@ function resnet50(): string | undefined {
 const scratch = mkdtempSync(join(tmpdir(), 'sge-cli-bench-'));
 try {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) throw new Error('dist/ is missing: npm run build');
+  bundleCli();
   if (ONLY.includes('startup')) {
     const mini = join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx');
     const node = process.execPath;
+    const { empty, floor } = await bounds();
     const med = table(
       'start-up (whole process)',
       [
@@ -118,6 +170,8 @@ try {
         { label: 'sge-inject --help', argv: [node, CLI, '--help'] },
         { label: 'sge-inject --version', argv: [node, CLI, '--version'] },
         { label: 'sge-inject list mini_resnet_bottleneck_op13.onnx', argv: [node, CLI, 'list', mini] },
+        { label: 'bound: empty ESM file', argv: [node, empty] },
+        { label: "bound: list's floor (read + decode, bundled)", argv: [node, floor, mini] },
         ...(OTHER_CLI
           ? [
               { label: `${ALSO}: --help`, argv: [node, OTHER_CLI, '--help'] },
@@ -134,6 +188,10 @@ try {
       `list of the mini ResNet (cpu ${(med[3]!.cpuMs / med[0]!.cpuMs).toFixed(2)})`,
       med[3]!.ms / med[0]!.ms,
       1.5,
+    );
+    const x = (i: number) => `${(med[i]!.ms / med[0]!.ms).toFixed(2)}x`;
+    console.log(
+      `bounds: an empty ESM file ${x(4)}, list's floor ${x(5)}; list is ${(med[3]!.ms - med[5]!.ms).toFixed(0)} ms above its floor, --help ${(med[1]!.ms - med[4]!.ms).toFixed(0)} ms above the empty ESM file`,
     );
   }
   if (ONLY.includes('inject')) {
