@@ -128,12 +128,11 @@ async function bounds(): Promise<{ empty: string; floor: string }> {
     stdin: {
       contents:
         "import { readFileSync } from 'node:fs';\n" +
-        "import { decodeModel } from './src/codec/decode.ts';\n" +
+        "import { decodeModel } from './dist/codec/decode.js';\n" +
         'const model = decodeModel(new Uint8Array(readFileSync(process.argv[2])));\n' +
         'if (model.graph.node.length === 0) process.exitCode = 1;\n',
       resolveDir: ROOT,
-      sourcefile: 'startup-floor.ts',
-      loader: 'ts',
+      sourcefile: 'startup-floor.js',
     },
     outfile: floor,
     bundle: true,
