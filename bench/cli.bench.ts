@@ -16,7 +16,7 @@
 // --also DIR adds the same commands run from another checkout's bin/ and dist/ (e.g. an earlier commit's)
 // to the same tables.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -100,24 +100,6 @@ function verdict(what: string, value: number, limit: number): void {
   );
 }
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** The bin runs dist/cli-bundle/ (scripts/build-cli.mjs): rebuilt here when older than src/. */
-function bundleCli(): void {
-  const main = join(ROOT, 'dist', 'cli-bundle', 'main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(ROOT, 'src'))) return;
-  console.log('bundling the CLI (scripts/build-cli.mjs) ...');
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('scripts/build-cli.mjs failed');
-}
-
 /** The bounds of the start-up table: an empty ESM file, and list's floor (read + decode, one bundled file). */
 async function bounds(): Promise<{ empty: string; floor: string }> {
   const empty = join(OUT, 'startup-empty.mjs');
@@ -157,7 +139,6 @@ function resnet50(): string | undefined {
 const scratch = mkdtempSync(join(tmpdir(), 'sge-cli-bench-'));
 try {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) throw new Error('dist/ is missing: npm run build');
-  bundleCli();
   if (ONLY.includes('startup')) {
     const mini = join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx');
     const node = process.execPath;

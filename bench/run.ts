@@ -1,4 +1,4 @@
-// `npm run bench`: builds dist/ when it is missing or older than src/, compiles bench/ into bench/out/js/
+// `npm run bench`: builds dist/ and the bundled CLI when missing or older than src/, compiles bench/ into bench/out/js/
 // (type-only syntax stripped; `npm run lint` type-checks it), then runs every bench/*.bench.ts in its own
 // process, importing the package as users do. Arguments naming a benchmark select it (`npm run bench -- io`);
 // every other argument is passed on (e.g. `--reps 3`).
@@ -30,6 +30,15 @@ function buildDist(): void {
   if (r.status !== 0) console.warn('tsc reported errors (see above); benchmarking what it emitted');
 }
 
+/** The bin runs dist/cli-bundle/ (scripts/build-cli.mjs): rebuilt when older than src/, as dist/ is. */
+function bundleCli(): void {
+  const main = join(ROOT, 'dist', 'cli-bundle', 'main.js');
+  if (existsSync(main) && statSync(main).mtimeMs >= newest(join(ROOT, 'src'))) return;
+  console.log('bundling the CLI (scripts/build-cli.mjs) ...');
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-cli.mjs')], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status || 1);
+}
+
 /** Every bench/*.ts as plain JavaScript beside each other, so benchmarks (and their children) run without hooks. */
 function compileBench(): void {
   mkdirSync(COMPILED, { recursive: true });
@@ -51,6 +60,7 @@ const chosen = filters.length ? all.filter((f) => filters.some((x) => f.includes
 const passThrough = args.filter((a) => !filters.includes(a));
 
 buildDist();
+bundleCli();
 compileBench();
 let failed = 0;
 for (const file of chosen) {
