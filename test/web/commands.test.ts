@@ -10,6 +10,8 @@ import { runCli } from '../../src/cli/main.js';
 import { decodeModel } from '../../src/codec/decode.js';
 import { encodeModel } from '../../src/codec/encode.js';
 import { makeTensor } from '../../src/graph/factory.js';
+import { loadModel } from '../../src/io/load.js';
+import { validateModels } from '../../src/validate/validate-models.js';
 import { tempFolder } from '../io/tmp.js';
 import { HAVE_BROWSER, REQUIRE_BROWSER, ROOT, SKIP_REASON, idle, textOf, usePage } from './browser.js';
 
@@ -103,6 +105,56 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       await idle(page);
       expect(await textOf(report)).toContain('result: PASS');
       expect(requests.filter((u) => !u.startsWith(url()) && !u.startsWith('blob:'))).toEqual([]);
+      await page.close();
+    });
+
+    it('moves the progress bar through the fractions validation reports, in order, then hides it', async () => {
+      const injected = join(dir, 'progress.sge.onnx');
+      expect(await cli([FIXTURE, '--after', '*/conv3/Conv', '-g', '8', '-o', injected])).toBe(0);
+      // The reference: the same validation in this process (onnxruntime-node), its events with a total.
+      const expected: number[] = [];
+      const ort = await import('onnxruntime-node');
+      const report = await validateModels({
+        ort: async () => ort,
+        original: { model: await loadModel(FIXTURE), name: 'original' },
+        rewritten: { model: await loadModel(injected), name: 'rewritten' },
+        onProgress: (e) => {
+          if (e.total) expected.push((e.done ?? 0) / e.total);
+        },
+      });
+      expect(report.passed).toBe(true);
+      expect(expected.length).toBeGreaterThan(3);
+
+      const { page } = await openPage();
+      await page.getByLabel('Model', { exact: true }).setInputFiles(FIXTURE);
+      await idle(page);
+      await page.getByLabel('After', { exact: true }).fill('*/conv3/Conv');
+      await page.getByLabel('Groups', { exact: true }).fill('8');
+      await page.getByRole('button', { name: 'Inject' }).click();
+      await idle(page);
+      // Every value the page gives its progress bar, recorded where it is set.
+      await page.evaluate(() => {
+        const g = globalThis as unknown as {
+          __progress: number[];
+          HTMLProgressElement: { prototype: object };
+        };
+        g.__progress = [];
+        const proto = g.HTMLProgressElement.prototype;
+        const d = Object.getOwnPropertyDescriptor(proto, 'value')!;
+        Object.defineProperty(proto, 'value', {
+          ...d,
+          set(v: number) {
+            g.__progress.push(v);
+            d.set!.call(this, v);
+          },
+        });
+      });
+      await page.getByRole('button', { name: 'Validate' }).click();
+      await idle(page);
+      expect(await textOf(page.getByRole('region', { name: 'Report' }))).toContain('result: PASS');
+      const shown = await page.evaluate(() => (globalThis as unknown as { __progress: number[] }).__progress);
+      expect(shown).toEqual(expected);
+      expect(await page.locator('#progress').isHidden()).toBe(true);
       await page.close();
     });
 
