@@ -1,6 +1,6 @@
 /**
- * Strip and Fuse in the page give the CLI's bytes, and the page answers input within 100 ms while the
- * worker injects a large model (measured in the page: the delay of each key event, and the longest task).
+ * Strip and Fuse in the page give the CLI's bytes, the progress bar follows validation's own progress
+ * events, and the page answers input within 100 ms while the worker injects a large model (measured in the page: the delay of each key event, and the longest task).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
