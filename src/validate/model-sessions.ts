@@ -11,7 +11,7 @@ import type { ExternalDataSource } from '../external/reader.js';
 import { collectTensors } from '../external/tensors.js';
 import type { HostTensor } from './host-tensor.js';
 import {
-  exposedRunOptimization,
+  CORRECTNESS_RUN_OPTIMIZATION,
   openSession,
   type ExternalDataSessionOptions,
   type OpenSessionOptions,
@@ -77,8 +77,9 @@ export class ModelSessions {
   }
 
   /**
-   * Opens a session of `variant`, runs it once on `feeds` and releases it. For the correctness runs,
-   * whose variants expose intermediate tensors (see exposedRunOptimization).
+   * Opens a session of `variant`, runs it once on `feeds` and releases it, at the correctness runs'
+   * optimization level (see CORRECTNESS_RUN_OPTIMIZATION). For the correctness runs, whose variants
+   * expose intermediate tensors.
    */
   async runOnce(
     subject: ModelUnderTest,
@@ -87,12 +88,10 @@ export class ModelSessions {
     blame: Blame,
     feeds: Record<string, HostTensor>,
   ): Promise<Record<string, HostTensor>> {
-    const ort = await this.#runtime();
-    const level = exposedRunOptimization(ort);
     const runner = await this.#open(subject, variant, {
       label,
       blame,
-      ...(level ? { graphOptimizationLevel: level } : {}),
+      graphOptimizationLevel: CORRECTNESS_RUN_OPTIMIZATION,
     });
     try {
       return await runner.run(feeds);

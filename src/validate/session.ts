@@ -126,14 +126,22 @@ export async function openSession(
 }
 
 /**
- * The graph optimization level of runs that expose intermediate tensors as graph outputs. onnxruntime's
- * default everywhere but onnxruntime-web 1.30: from its 'layout' level up it loses a graph output that
- * a Conv fused with the following Add also consumes (the run fails: "Reading data from non-tensor typed
- * value is not supported"; onnxruntime-node returns it), so there the level below, 'extended'.
+ * The graph optimization level of the correctness runs (the variants that expose intermediate tensors
+ * as graph outputs, and float16 sites run alone), in every runtime; the timed runs keep onnxruntime's
+ * default ('all'), which is what a deployment gets. Two reasons, one per runtime:
+ * - cost (onnxruntime-node): a correctness session is created and run once, and the 'layout' level's
+ *   NCHWc transforms and weight prepacking cost more to set up than they save on one run (ResNet-50,
+ *   2 threads, create + run: 'all' 170 + 30 ms, 'extended' 60 + 45 ms; 'basic' and 'disabled' are no
+ *   cheaper than 'extended');
+ * - correctness (onnxruntime-web 1.30): from its 'layout' level up it loses a graph output that a Conv
+ *   fused with the following Add also consumes (the run fails: "Reading data from non-tensor typed value
+ *   is not supported").
+ * The same level everywhere also keeps the verdicts of the two runtimes alike. Every comparison is of
+ * like with like: a site's Y against the reference of the X of the same run, the bypassed run's X and
+ * outputs against the original's correctness run (the same level), and the final outputs of the two
+ * timed runs against each other.
  */
-export function exposedRunOptimization(ort: OrtModule): OpenSessionOptions['graphOptimizationLevel'] {
-  return flavourOf(ort) === 'web' ? 'extended' : undefined;
-}
+export const CORRECTNESS_RUN_OPTIMIZATION = 'extended' satisfies OpenSessionOptions['graphOptimizationLevel'];
 
 function flavourOf(ort: OrtModule): string | undefined {
   const versions = ort.env.versions as Record<string, string | undefined>;

@@ -1,41 +1,18 @@
 /**
  * Validation's memory (issue 11): onnxruntime sessions are opened one at a time: the correctness runs
  * always, the timed runs too when there is at most one timed run each (with more, the two models stay
- * open together so their runs can alternate). Counted through a wrapper of onnxruntime-node.
+ * open together so their runs can alternate). Counted through a wrapper of onnxruntime-node
+ * (test/helpers/recording-ort.ts).
  */
 import { readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../../src/codec/decode.js';
 import { injectSge } from '../../src/sge/inject.js';
 import { parseSgeParams } from '../../src/sge/params.js';
-import type { OrtModule } from '../../src/validate/session.js';
 import { validateModels } from '../../src/validate/validate-models.js';
+import { recordingOrt } from '../helpers/recording-ort.js';
 
 const BASE = 'fixtures/models/mini_resnet_bottleneck_op13';
-
-/** onnxruntime-node, counting the sessions alive at once. */
-function counting(): { ort: OrtModule; created: () => number; mostAlive: () => number } {
-  let alive = 0;
-  let most = 0;
-  let created = 0;
-  const create = (async (...args: unknown[]) => {
-    const session = await (ort.InferenceSession.create as (...a: unknown[]) => Promise<ort.InferenceSession>)(...args);
-    created++;
-    most = Math.max(most, ++alive);
-    const release = session.release.bind(session);
-    session.release = async () => {
-      alive--;
-      await release();
-    };
-    return session;
-  }) as typeof ort.InferenceSession.create;
-  return {
-    ort: { env: ort.env, Tensor: ort.Tensor, InferenceSession: { ...ort.InferenceSession, create } } as OrtModule,
-    created: () => created,
-    mostAlive: () => most,
-  };
-}
 
 function injected() {
   const bytes = new Uint8Array(readFileSync(`${BASE}.onnx`));
@@ -51,16 +28,16 @@ function injected() {
 describe('validation opens onnxruntime sessions', () => {
   it('one at a time with --runs 1 (and 0)', async () => {
     for (const runs of [0, 1]) {
-      const c = counting();
+      const c = recordingOrt();
       const report = await validateModels({ ort: c.ort, ...injected(), runs });
       expect(report.passed).toBe(true);
-      expect(c.created()).toBe(5); // three correctness variants, then each model as it is
+      expect(c.sessions).toHaveLength(5); // three correctness variants, then each model as it is
       expect(c.mostAlive()).toBe(1);
     }
   });
 
   it('both models together when their timed runs alternate (--runs 2)', async () => {
-    const c = counting();
+    const c = recordingOrt();
     const report = await validateModels({ ort: c.ort, ...injected(), runs: 2 });
     expect(report.passed).toBe(true);
     expect(report.latency).toMatchObject({ runs: 2 });
