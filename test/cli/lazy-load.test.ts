@@ -4,9 +4,9 @@
  *
  * Checked twice: for `sge-inject/cli` (the tsc build, in-process), whose packages are CommonJS and so
  * show in the CommonJS module cache; and for the shipped bin/sge-inject.js as a whole process, which
- * runs the bundled CLI (dist/cli-bundle/): there a package is loaded when a file of it is (ESM resolve
- * hook, CommonJS cache) or when a loaded chunk of the bundle holds its code (esbuild heads each module
- * with a `// node_modules/<package>/…` comment).
+ * runs the bundled CLI (dist/cli-bundle/, CommonJS chunks): there a package is loaded when a file of it
+ * is (CommonJS cache, and an ESM resolve hook for anything imported) or when a loaded chunk of the
+ * bundle holds its code (scripts/build-cli.mjs ends each chunk with a `// <input>` line per module).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -68,7 +68,8 @@ function loadedByBin(argv: readonly string[]): Loaded {
     `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));` +
     "process.on('exit', () => appendFileSync(" +
     JSON.stringify(record) +
-    ", Object.keys(createRequire(import.meta.url).cache).map((k) => 'file://' + k + '\\n').join('')));";
+    `, Object.keys(createRequire(${JSON.stringify(join(ROOT, 'package.json'))}).cache)` +
+    ".map((k) => 'file://' + k + '\\n').join('')));";
   let status = 0;
   try {
     execFileSync(
@@ -87,6 +88,8 @@ function loadedByBin(argv: readonly string[]): Loaded {
         .map((u) => fileURLToPath(u)),
     ),
   ];
+  // The CommonJS cache was read (the bin itself is CommonJS): an empty record would pass every check below.
+  expect(files).toContain(join(ROOT, 'bin', 'sge-inject.js'));
   const chunks = files.filter((f) => f.startsWith(`${BUNDLE}/`));
   const packages = new Set(files.map(packageOf).filter((p): p is string => p !== undefined));
   for (const chunk of chunks)

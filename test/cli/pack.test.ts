@@ -52,12 +52,14 @@ describe('npm pack', () => {
       'package.json',
       'README.md',
       'bin/sge-inject.js',
+      'bin/package.json',
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/main.js',
       'dist/cli-bundle/main.js',
       'dist/cli-bundle/pool.js',
       'dist/cli-bundle/worker.js',
+      'dist/cli-bundle/package.json',
       'dist/ci/node/worker.js',
       'sge-inject.schema.json',
       'dist/cli/index.js',
@@ -75,7 +77,7 @@ describe('npm pack', () => {
     let checked = 0;
     for (const f of packed.filter((p) => p.endsWith('.js'))) {
       const text = readFileSync(join(ROOT, f), 'utf8');
-      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      for (const m of text.matchAll(/(?:from|import|require)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
         const target = join(f, '..', m[1]!).replace(/\\/g, '/');
         checked++;
         if (!packed.includes(target)) missing.push(`${f} → ${m[1]}`);
