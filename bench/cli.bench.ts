@@ -5,9 +5,9 @@
 //   npm run bench -- cli [--reps N] [--inject-reps N] [--only startup,inject] [--also DIR]
 //
 // - start-up: `sge-inject --help` and `sge-inject list fixtures/models/mini_resnet_bottleneck_op13.onnx`
-//   against `node -e 0` (target: at most 1.5x). Two bounds beside them: an empty ESM file (what Node's
-//   ESM loader costs any ESM entry), and the floor of `list`: one esbuild-bundled file that reads the
-//   model and decodes it with the codec (protobufjs light and the schema) and does nothing else.
+//   against `node -e 0` (target: at most 1.5x), with the floor of `list` beside them: one esbuild-bundled
+//   CommonJS file that reads the model and decodes it with the codec (protobufjs light and the schema)
+//   and does nothing else.
 // - inject: `sge-inject resnet50.onnx --groups 64 --after '*/conv3/Conv' -o NEW` (16 sites, function form,
 //   102 MB torchvision ResNet-50) against a bare Node process that reads the file and writes it to a new
 //   file (target: at most 1.4x its time, 1.2x its peak RSS), and python3-onnx's load + save in a process.
@@ -16,7 +16,7 @@
 // --also DIR adds the same commands run from another checkout's bin/ and dist/ (e.g. an earlier commit's)
 // to the same tables.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -100,11 +100,9 @@ function verdict(what: string, value: number, limit: number): void {
   );
 }
 
-/** The bounds of the start-up table: an empty ESM file, and list's floor (read + decode, one bundled file). */
-async function bounds(): Promise<{ empty: string; floor: string }> {
-  const empty = join(OUT, 'startup-empty.mjs');
-  writeFileSync(empty, '');
-  const floor = join(OUT, 'startup-floor.mjs');
+/** The bound of the start-up table: list's floor, one bundled CommonJS file (as the bin's chunks are) that reads and decodes. */
+async function listFloor(): Promise<string> {
+  const floor = join(OUT, 'startup-floor.cjs');
   await build({
     absWorkingDir: ROOT,
     stdin: {
@@ -118,14 +116,12 @@ async function bounds(): Promise<{ empty: string; floor: string }> {
     },
     outfile: floor,
     bundle: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // As scripts/build-cli.mjs: protobufjs (CommonJS) requires Node's built-in modules.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     logLevel: 'warning',
   });
-  return { empty, floor };
+  return floor;
 }
 
 function resnet50(): string | undefined {
@@ -142,7 +138,7 @@ try {
   if (ONLY.includes('startup')) {
     const mini = join(FIXTURES, 'mini_resnet_bottleneck_op13.onnx');
     const node = process.execPath;
-    const { empty, floor } = await bounds();
+    const floor = await listFloor();
     const med = table(
       'start-up (whole process)',
       [
@@ -150,7 +146,6 @@ try {
         { label: 'sge-inject --help', argv: [node, CLI, '--help'] },
         { label: 'sge-inject --version', argv: [node, CLI, '--version'] },
         { label: 'sge-inject list mini_resnet_bottleneck_op13.onnx', argv: [node, CLI, 'list', mini] },
-        { label: 'bound: empty ESM file', argv: [node, empty] },
         { label: "bound: list's floor (read + decode, bundled)", argv: [node, floor, mini] },
         ...(OTHER_CLI
           ? [
@@ -169,9 +164,8 @@ try {
       med[3]!.ms / med[0]!.ms,
       1.5,
     );
-    const x = (i: number) => `${(med[i]!.ms / med[0]!.ms).toFixed(2)}x`;
     console.log(
-      `bounds: an empty ESM file ${x(4)}, list's floor ${x(5)}; list is ${(med[3]!.ms - med[5]!.ms).toFixed(0)} ms above its floor, --help ${(med[1]!.ms - med[4]!.ms).toFixed(0)} ms above the empty ESM file`,
+      `bound: list's floor ${(med[4]!.ms / med[0]!.ms).toFixed(2)}x; list is ${(med[3]!.ms - med[4]!.ms).toFixed(0)} ms above it`,
     );
   }
   if (ONLY.includes('inject')) {
