@@ -116,9 +116,16 @@ export function compareValues(
 /** True when two arrays hold the same bytes (bit-for-bit equal tensors). */
 export function bitwiseEqual(a: ArrayBufferView, b: ArrayBufferView): boolean {
   if (a.byteLength !== b.byteLength) return false;
+  // Four bytes at a time where both views allow it (float32 tensors always do): a quarter of the steps.
+  const words = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 ? a.byteLength >> 2 : 0;
+  if (words > 0) {
+    const x4 = new Int32Array(a.buffer, a.byteOffset, words);
+    const y4 = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let i = 0; i < words; i++) if (x4[i] !== y4[i]) return false;
+  }
   const x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  for (let i = words * 4; i < x.length; i++) if (x[i] !== y[i]) return false;
   return true;
 }
 

@@ -71,4 +71,27 @@ describe('bitwiseEqual', () => {
     expect(bitwiseEqual(new Float32Array([0]), new Float32Array([-0]))).toBe(false);
     expect(bitwiseEqual(new Float32Array([1]), new Float32Array([1, 2]))).toBe(false);
   });
+
+  it('finds a single differing byte anywhere, in aligned and unaligned views of any length (as Buffer.equals)', () => {
+    const base = new Uint8Array(64).map((_, i) => (i * 37 + 11) & 0xff);
+    for (const length of [0, 1, 3, 4, 7, 8, 13, 32]) {
+      for (const [offsetA, offsetB] of [
+        [0, 0],
+        [4, 8],
+        [1, 0],
+        [3, 5],
+      ] as const) {
+        const a = new Uint8Array(base.buffer.slice(0), offsetA, length);
+        for (let flip = -1; flip < length; flip++) {
+          const copy = new Uint8Array(64);
+          copy.set(a, offsetB);
+          if (flip >= 0) copy[offsetB + flip]! ^= 0x10;
+          const b = new Uint8Array(copy.buffer, offsetB, length);
+          expect(bitwiseEqual(a, b), `length ${length}, offsets ${offsetA}/${offsetB}, byte ${flip}`).toBe(
+            Buffer.from(a).equals(Buffer.from(b)),
+          );
+        }
+      }
+    }
+  });
 });

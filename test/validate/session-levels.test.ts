@@ -3,7 +3,8 @@
  * variants with exposed tensors, float16 sites run alone) at 'extended', cheaper to set up for one run
  * than onnxruntime's default; the timed runs at the default ('all', what a deployment gets) on 1
  * thread. And the checks still catch a broken model at that level: a wrong SGE (its Y against the
- * float64 reference) and a change outside the sites (the bypass run against the original's).
+ * float64 reference) and a change outside the sites (the bypass run against the original's), and tell
+ * a change within tolerance from none.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -30,6 +31,17 @@ function injected(): { original: ModelProto; rewritten: ModelProto } {
     params: parseSgeParams(new Uint8Array(readFileSync(`${BASE}.sge-g8-params.json`))),
   });
   return { original, rewritten };
+}
+
+/** Changes the first weight of the first Conv (the rewritten model's own decoded copy). */
+function changeFirstWeight(model: ModelProto, change: (w: number) => number): void {
+  const conv1 = model.graph!.node[0]!;
+  expect(conv1.op_type).toBe('Conv');
+  const weight = model.graph!.initializer.find((t) => t.name === conv1.input[1])!;
+  const raw = weight.raw_data!.slice();
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  view.setFloat32(0, change(view.getFloat32(0, true)), true);
+  weight.raw_data = raw;
 }
 
 describe('the optimization level of each session validation opens', () => {
@@ -65,8 +77,8 @@ describe('the optimization level of each session validation opens', () => {
   });
 });
 
-describe("a broken model still fails with the correctness runs at 'extended'", () => {
-  it('a wrong SGE (Sigmoid → HardSigmoid): every site, against the float64 reference', async () => {
+describe("the checks with the correctness runs at 'extended'", () => {
+  it('fail a wrong SGE (Sigmoid → HardSigmoid): every site, against the float64 reference', async () => {
     const { original, rewritten } = injected();
     const c = recordingOrt();
     const report = await validateModels({
@@ -84,16 +96,9 @@ describe("a broken model still fails with the correctness runs at 'extended'", (
       );
   });
 
-  it("a weight changed outside the sites: every site's X and the output, with the blocks bypassed", async () => {
+  it("fail a weight changed outside the sites: every site's X and the output, with the blocks bypassed", async () => {
     const { original, rewritten } = injected();
-    // The first conv's first weight, in the rewritten model only (its own decoded copy).
-    const conv1 = rewritten.graph!.node[0]!;
-    expect(conv1.op_type).toBe('Conv');
-    const weight = rewritten.graph!.initializer.find((t) => t.name === conv1.input[1])!;
-    const raw = weight.raw_data!.slice();
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    view.setFloat32(0, view.getFloat32(0, true) + 0.5, true);
-    weight.raw_data = raw;
+    changeFirstWeight(rewritten, (w) => w + 0.5);
     const c = recordingOrt();
     const report = await validateModels({
       ort: c.ort,
@@ -113,5 +118,25 @@ describe("a broken model still fails with the correctness runs at 'extended'", (
         /^output '.*': with the SGE blocks bypassed the rewritten model gives \d+ elements different from the original .*the rewrite changed more than its sites$/,
       ),
     );
+  });
+
+  it('pass a weight moved by one float32 step, saying X is within tolerance but not bit for bit', async () => {
+    const { original, rewritten } = injected();
+    changeFirstWeight(rewritten, (w) => {
+      const next = new Float32Array([w * (1 + 2 ** -23)]);
+      expect(next[0]).not.toBe(w);
+      return next[0]!;
+    });
+    const report = await validateModels({
+      ort: recordingOrt().ort,
+      original: { model: original },
+      rewritten: { model: rewritten },
+      runs: 0,
+    });
+    expect(report.failures).toEqual([]);
+    const first = report.sites[0]!;
+    expect(first.input).toMatchObject({ failures: 0, bitwiseEqual: false });
+    expect(first.input!.maxAbs).toBeGreaterThan(0);
+    expect(first.reason).toMatch(/X matches the original's conv output within tolerance but not bit for bit/);
   });
 });
