@@ -130,9 +130,11 @@ export async function openSession(
  * as graph outputs, and float16 sites run alone), in every runtime; the timed runs keep onnxruntime's
  * default ('all'), which is what a deployment gets. Two reasons, one per runtime:
  * - cost (onnxruntime-node): a correctness session is created and run once, and the 'layout' level's
- *   NCHWc transforms and weight prepacking cost more to set up than they save on one run (ResNet-50,
- *   2 threads, create + run: 'all' 170 + 30 ms, 'extended' 60 + 45 ms; 'basic' and 'disabled' are no
- *   cheaper than 'extended');
+ *   NCHWc transforms and weight prepacking cost more to set up than they save on one run (ResNet-50 from
+ *   its file, 2 threads, create + run: 288 + 33 ms at 'all', 170 + 52 at 'extended' for a process's first
+ *   session; its SGE version next, 202 + 39 against 140 + 50). 'basic' and 'disabled' save at most
+ *   ~15 ms more a session, but would skip the fusions a deployment applies to the SGE nodes: the site
+ *   checks would no longer see what those compute;
  * - correctness (onnxruntime-web 1.30): from its 'layout' level up it loses a graph output that a Conv
  *   fused with the following Add also consumes (the run fails: "Reading data from non-tensor typed value
  *   is not supported").
