@@ -7,6 +7,7 @@
  * null, and the caller reads the whole file, whose decoding then says what is wrong.
  */
 import protobuf from 'protobufjs/light.js';
+import { concatChunks } from './encode.js';
 
 /**
  * Reads `length` bytes of the file at `offset`: fewer only where the file ends. The bytes returned must
@@ -270,12 +271,6 @@ class Walk {
 
   assemble(): Uint8Array {
     this.flush();
-    const bytes = new Uint8Array(this.total);
-    let pos = 0;
-    for (const piece of this.out) {
-      bytes.set(piece, pos);
-      pos += piece.byteLength;
-    }
-    return bytes;
+    return concatChunks({ chunks: this.out, byteLength: this.total });
   }
 }
