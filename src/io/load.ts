@@ -2,7 +2,7 @@
  * Reading a model file: one read into one buffer, decoded in place (tensor data stays views of it); or, when
  * the weights are to stay in the file, the file without them (see skip-weights.ts).
  */
-import { type FileHandle, open, readFile, realpath, stat } from 'node:fs/promises';
+import { type FileHandle, open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { decodeModel } from '../codec/decode.js';
@@ -91,17 +91,41 @@ async function loadWhole(
   options: LoadOptions,
   location: string | undefined,
 ): Promise<ModelProto> {
-  let buffer: Buffer;
+  let bytes: Uint8Array;
   try {
-    buffer = await readFile(absolute);
+    bytes = await readWhole(absolute);
   } catch (err) {
     throw readError(err, path);
   }
-  // A plain Uint8Array view of the same memory: decoded bytes fields become views of it too.
-  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const model = decodeModel(bytes, { source: path, allowNoGraph: options.allowNoGraph });
   if (location !== undefined) leaveWeightsInFile(model, bytes, location);
   return model;
+}
+
+/**
+ * The whole file in one buffer of its own, read by as few read() calls as the kernel allows: readFile's
+ * 512 KiB reads cost one thread-pool round trip each (~200 for ResNet-50), 73 against 56 ms for its
+ * 102 MB from the page cache (medians, quiet machine). A file that changes size while it is read gives
+ * what was there (a model cut short is then refused by the decoder, as any truncated file).
+ */
+async function readWhole(absolute: string): Promise<Uint8Array> {
+  const fh = await open(absolute, 'r');
+  try {
+    const { size } = await fh.stat();
+    // Unpooled and not zero-filled (every byte is read over); a plain Uint8Array view of it, so decoded
+    // bytes fields are plain views too.
+    const buffer = Buffer.allocUnsafeSlow(size);
+    const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, size);
+    let done = 0;
+    while (done < size) {
+      const { bytesRead } = await fh.read(bytes, done, size - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === size ? bytes : bytes.subarray(0, done);
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -73,7 +73,8 @@ beforeEach(() => {
 describe('loadModel with weightsInFile reads the file without its weights', () => {
   it('a plain load, counted the same way, reads the whole file', async () => {
     await loadModel(MINI);
-    expect(readOf(MINI)).toEqual({ whole: statSync(MINI).size, positioned: 0 });
+    const read = readOf(MINI);
+    expect(read.whole + read.positioned).toBe(statSync(MINI).size);
   });
 
   it('the mini ResNet fixture: the graph and field headers, not the weights', async () => {
