@@ -199,8 +199,12 @@ if (!HAVE_BROWSER && REQUIRE_BROWSER) {
       // until it ended), and promptly: the typical delay is far under 100 ms. The largest delay is logged
       // above; on a loaded machine the OS alone can stall a renderer past 100 ms now and then, so the
       // 100 ms target for every press is checked by `npm run bench -- web` (the team's rule for timings).
+      // Every press sent while the page said busy was handled while it was still busy, but for the last,
+      // which may straddle the end (how many fit depends on the machine's load: 3 to 52 seen). Work on the
+      // page's thread would hold the first press until the work ended: one press, none handled during it.
       expect(watch.delays.length).toBeGreaterThanOrEqual(presses);
-      expect(watch.duringWork).toBeGreaterThanOrEqual(3);
+      expect(watch.duringWork).toBeGreaterThanOrEqual(2);
+      expect(watch.duringWork).toBeGreaterThanOrEqual(presses - 1);
       const sorted = [...watch.delays].sort((a, b) => a - b);
       expect(sorted[sorted.length >> 1]).toBeLessThan(100);
       await page.close();
