@@ -4,7 +4,7 @@
  * touched, so a refused injection leaves it exactly as it was.
  */
 import { DataType, type ModelProto } from '../codec/types.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { ModelIndex } from '../graph/model-index.js';
 import { graphScopes } from '../graph/scopes.js';
 import { NameAuthority } from '../graph/names.js';
@@ -24,9 +24,9 @@ import { judgeSite } from './site-checks.js';
 import { checkBoolean, checkNumber, checkOptionsObject, checkParams, checkStringList } from './options.js';
 import { frozenPart } from '../graph/editable.js';
 import { foreignSgeFunctions } from './recognize.js';
+import { resolveGroups } from './groups.js';
 
-/** Default number of groups (the paper's). */
-export const DEFAULT_GROUPS = 64;
+export { DEFAULT_GROUPS, resolveGroups } from './groups.js';
 export { FUNCTION_MIN_IR } from './ir.js';
 
 /** Options of {@link injectSge}. */
@@ -73,29 +73,6 @@ export interface InjectReport {
   readonly irVersion?: { readonly from: number; readonly to: number };
   readonly opset: number;
   readonly warnings: string[];
-}
-
-function checkGroups(groups: number): void {
-  if (!Number.isInteger(groups) || groups < 1) {
-    throw new UsageError(
-      `--groups must be a positive whole number, got ${groups}`,
-      "the paper uses 64; it must divide each site's channel count",
-    );
-  }
-}
-
-/** Resolves G from the option and the params file, which must agree. */
-export function resolveGroups(groups: number | undefined, params: SgeParamsFile | undefined): number {
-  if (groups !== undefined) checkGroups(groups);
-  if (groups !== undefined && params?.groups !== undefined && params.groups !== groups) {
-    throw new UsageError(
-      `--groups ${groups} contradicts the params file's groups ${params.groups}${params.source ? ` (${params.source})` : ''}`,
-      'drop --groups, or use a params file made for that G',
-    );
-  }
-  const g = groups ?? params?.groups ?? DEFAULT_GROUPS;
-  checkGroups(g);
-  return g;
 }
 
 const dimOut = (d: Dim): number | string | null => (d === undefined ? null : d);

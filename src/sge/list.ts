@@ -3,7 +3,7 @@ import type { ModelProto } from '../codec/types.js';
 import { nodeSelector } from '../graph/select.js';
 import { isDefaultDomain } from '../graph/opset.js';
 import { describeCandidates, siteName } from './sites.js';
-import { DEFAULT_GROUPS, resolveGroups } from './inject.js';
+import { DEFAULT_GROUPS, resolveGroups } from './groups.js';
 import { findExportedBlocks } from './fuse/find.js';
 import { judgeSite } from './site-checks.js';
 import { checkNumber, checkOptionsObject, checkStringList } from './options.js';
