@@ -13,39 +13,32 @@ const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const BUNDLE = join(ROOT, 'dist', 'cli-bundle', 'main.js');
 const BUNDLER = join(ROOT, 'scripts', 'build-cli.mjs');
 
+/** The first file below `dir` (depth first) that `stale` says is newer than its build. */
+function firstStale(dir: string, stale: (path: string) => boolean): string | undefined {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    const found = e.isDirectory() ? firstStale(p, stale) : stale(p) ? p : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A source file newer than its tsc output, or whose output is missing. */
 function staleOrMissing(): string | undefined {
-  const walk = (dir: string): string | undefined => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        const r = walk(p);
-        if (r) return r;
-      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
-        const out = join(ROOT, 'dist', p.slice(join(ROOT, 'src').length).replace(/\.ts$/, '.js'));
-        if (!existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs) return p;
-      }
-    }
-    return undefined;
-  };
-  return walk(join(ROOT, 'src'));
+  const src = join(ROOT, 'src');
+  return firstStale(src, (p) => {
+    if (!p.endsWith('.ts') || p.endsWith('.d.ts')) return false;
+    const out = join(ROOT, 'dist', p.slice(src.length).replace(/\.ts$/, '.js'));
+    return !existsSync(out) || statSync(out).mtimeMs < statSync(p).mtimeMs;
+  });
 }
 
 /** A source file (or the bundler script, or package.json) newer than the bundle, or the bundle missing. */
 function bundleStale(): string | undefined {
   if (!existsSync(BUNDLE)) return BUNDLE;
   const built = statSync(BUNDLE).mtimeMs;
-  const walk = (dir: string): string | undefined => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        const r = walk(p);
-        if (r) return r;
-      } else if (statSync(p).mtimeMs > built) return p;
-    }
-    return undefined;
-  };
-  for (const f of [BUNDLER, join(ROOT, 'package.json')]) if (statSync(f).mtimeMs > built) return f;
-  return walk(join(ROOT, 'src'));
+  const newer = (p: string): boolean => statSync(p).mtimeMs > built;
+  return [BUNDLER, join(ROOT, 'package.json')].find(newer) ?? firstStale(join(ROOT, 'src'), newer);
 }
 
 export default function setup(): void {
