@@ -20,7 +20,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { arg, FIXTURES, median, OUT, PYTHON, python, ROOT, SCRIPTS } from './common.js';
+import { arg, FIXTURES, median, OUT, PYTHON, python, ROOT } from './common.js';
+import { cachedResNet50 } from './models.js';
 
 const REPS = Number(arg('--reps', '21'));
 const INJECT_REPS = Number(arg('--inject-reps', '7'));
@@ -124,14 +125,6 @@ async function listFloor(): Promise<string> {
   return floor;
 }
 
-function resnet50(): string | undefined {
-  const path = join(OUT, 'resnet50.onnx');
-  if (existsSync(path)) return path;
-  console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
-  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
-  return r.status === 0 && existsSync(path) ? path : undefined;
-}
-
 const scratch = mkdtempSync(join(tmpdir(), 'sge-cli-bench-'));
 try {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js'))) throw new Error('dist/ is missing: npm run build');
@@ -169,7 +162,7 @@ try {
     );
   }
   if (ONLY.includes('inject')) {
-    const model = resnet50();
+    const model = cachedResNet50();
     if (!model) console.log('inject: SKIPPED (no ResNet-50: needs torch and torchvision in /usr/bin/python3)');
     else {
       const out = join(scratch, 'out.onnx');

@@ -8,10 +8,11 @@
 // random weights exported by torch.onnx (opset 13) via /usr/bin/python3 when torch is there,
 // otherwise an equivalent ResNet-50 graph built with this project's own API.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, median, OUT, python, SCRIPTS } from './common.js';
+import { arg, median, OUT, python } from './common.js';
+import { ensureResNet50 } from './models.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPS = Number(arg('--reps', process.env.BENCH_REPS ?? '5'));
@@ -21,21 +22,6 @@ interface Run {
   readonly ms: number;
   readonly peakRssKiB: number;
   readonly processMs: number;
-}
-
-async function ensureModel(): Promise<{ path: string; how: string }> {
-  const given = arg('--model');
-  if (given) return { path: given, how: 'given' };
-  mkdirSync(OUT, { recursive: true });
-  const path = join(OUT, 'resnet50.onnx');
-  if (existsSync(path)) return { path, how: 'cached' };
-  console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
-  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
-  if (r.status === 0 && existsSync(path)) return { path, how: 'torchvision resnet50, torch.onnx opset 13' };
-  console.log('torch export unavailable; building ResNet-50 with the API instead');
-  const { buildResNet50 } = await import('./resnet50-api.js');
-  await buildResNet50(path);
-  return { path, how: 'ResNet-50 built with the API (random weights)' };
 }
 
 function runOnce(kind: Kind, model: string): Run {
@@ -64,7 +50,7 @@ print(json.dumps({"ms": ms, "peakRssKiB": peak}))
 `;
 
 async function main() {
-  const model = await ensureModel();
+  const model = await ensureResNet50();
   const size = statSync(model.path).size;
   const hasOnnx = python(['-c', 'import onnx; print(onnx.__version__)']);
   const kinds: Kind[] = ['ours', 'ours-durable', 'node-fs'];

@@ -1,8 +1,8 @@
 // Models the benchmarks make once with Debian's python3 (torch, torchvision) and cache in bench/out/.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as api from 'sge-inject';
-import { OUT, python, SCRIPTS } from './common.js';
+import { arg, OUT, python, SCRIPTS } from './common.js';
 
 /** torch's version, when Debian's python3 has torch and torchvision. */
 export function torchAvailable(): string | undefined {
@@ -40,4 +40,28 @@ export function madeBy(script: string, files: readonly string[], args: readonly 
     if (r.status !== 0) throw new Error(`scripts/${script} failed`);
   }
   return paths;
+}
+
+/** bench/out/resnet50.onnx, exported from torchvision once; undefined without torch. */
+export function cachedResNet50(): string | undefined {
+  const path = join(OUT, 'resnet50.onnx');
+  if (existsSync(path)) return path;
+  mkdirSync(OUT, { recursive: true });
+  console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
+  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
+  return r.status === 0 && existsSync(path) ? path : undefined;
+}
+
+/** The ResNet-50 to measure: `--model`, else {@link cachedResNet50}, else one built with the API (random weights). */
+export async function ensureResNet50(): Promise<{ path: string; how: string }> {
+  const given = arg('--model');
+  if (given) return { path: given, how: 'given' };
+  const cached = existsSync(join(OUT, 'resnet50.onnx'));
+  const made = cachedResNet50();
+  if (made) return { path: made, how: cached ? 'cached' : 'torchvision resnet50, torch.onnx opset 13' };
+  console.log('torch export unavailable; building ResNet-50 with the API instead');
+  const path = join(OUT, 'resnet50.onnx');
+  const { buildResNet50 } = await import('./resnet50-api.js');
+  await buildResNet50(path);
+  return { path, how: 'ResNet-50 built with the API (random weights)' };
 }

@@ -19,7 +19,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as api from 'sge-inject';
-import { arg, FIXTURES, median, OUT, python, ROOT, SCRIPTS } from './common.js';
+import { arg, FIXTURES, median, OUT, ROOT } from './common.js';
+import { cachedResNet50 } from './models.js';
 
 const REPS = Number(arg('--reps', '5'));
 const ONLY = arg('--only', 'mini,r50,1g').split(',');
@@ -147,13 +148,6 @@ async function withGigabyte(): Promise<string> {
   return path;
 }
 
-function resnet50(): string | undefined {
-  const path = join(OUT, 'resnet50.onnx');
-  if (existsSync(path)) return path;
-  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
-  return r.status === 0 && existsSync(path) ? path : undefined;
-}
-
 mkdirSync(WORK, { recursive: true });
 if (!existsSync(TIME)) {
   console.log(`validate: SKIPPED (${TIME} is needed for the peak RSS)`);
@@ -171,7 +165,7 @@ if (ONLY.includes('mini')) {
   });
 }
 if (ONLY.includes('r50')) {
-  const original = resnet50();
+  const original = cachedResNet50();
   if (!original) console.log('ResNet-50: SKIPPED (needs torch and torchvision in /usr/bin/python3)');
   else
     cases.push({

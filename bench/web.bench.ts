@@ -4,29 +4,16 @@
 // and validation in the page (onnxruntime-web, wasm, one thread) beside the CLI's (onnxruntime-node).
 // Targets: page inject + download <= 3x the CLI's; input answered within 100 ms.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { runCli } from 'sge-inject/cli';
-import { arg, median, OUT, python, ROOT, SCRIPTS } from './common.js';
+import { arg, median, OUT, ROOT } from './common.js';
+import { ensureResNet50 } from './models.js';
 
 const REPS = Number(arg('--reps', '3'));
 const CHROMIUM = process.env.SGE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--after', '*/conv3/Conv', '--groups', '64'];
-
-async function ensureModel(): Promise<{ path: string; how: string }> {
-  const given = arg('--model');
-  if (given) return { path: given, how: 'given' };
-  mkdirSync(OUT, { recursive: true });
-  const path = join(OUT, 'resnet50.onnx');
-  if (existsSync(path)) return { path, how: 'cached' };
-  console.log('making the ResNet-50 model (once; cached in bench/out/) ...');
-  const r = python([join(SCRIPTS, 'make_torchvision.py'), 'resnet50', path], { stdio: 'inherit' });
-  if (r.status === 0 && existsSync(path)) return { path, how: 'torchvision resnet50, torch.onnx opset 13' };
-  const { buildResNet50 } = await import('./resnet50-api.js');
-  await buildResNet50(path);
-  return { path, how: 'ResNet-50 built with the API (random weights)' };
-}
 
 const quiet = { stdout: () => {}, stderr: () => {}, stderrIsTty: false };
 
@@ -149,7 +136,7 @@ async function main(): Promise<void> {
   // The page of this checkout, as `npm run build:web` makes it (about 2 s).
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs')], { stdio: 'inherit' });
   if (built.status !== 0) throw new Error('npm run build:web failed');
-  const model = await ensureModel();
+  const model = await ensureResNet50();
   console.log(
     `model: ${model.path} (${(statSync(model.path).size / 1e6).toFixed(1)} MB; ${model.how}); ${ARGS.join(' ')}; ${REPS} runs each, medians`,
   );
