@@ -2,6 +2,7 @@
  * The package as users import it: `import … from 'sge-inject'` resolves through package.json
  * `exports` to the compiled dist/ (built before the tests), not to src/.
  */
+import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as api from 'sge-inject';
 
-const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sge-api-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,7 +24,7 @@ describe("the public entry point 'sge-inject'", () => {
       "await import('sge-inject');console.log(JSON.stringify(seen))";
     const loaded = JSON.parse(
       execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
-        cwd: new URL('../..', import.meta.url).pathname,
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
         encoding: 'utf8',
       }),
     ) as string[];
@@ -58,7 +59,7 @@ describe("the public entry point 'sge-inject'", () => {
       (
         JSON.parse(
           execFileSync(process.execPath, ['--input-type=module', '-e', probe(entry)], {
-            cwd: new URL('../..', import.meta.url).pathname,
+            cwd: fileURLToPath(new URL('../..', import.meta.url)),
             encoding: 'utf8',
           }),
         ) as string[]

@@ -5,23 +5,14 @@
  * stale build during development.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { firstStale, newerThan } from '../helpers/stale.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+const ROOT = resolve(import.meta.dirname, '../..');
 
 const BUNDLE = join(ROOT, 'dist', 'cli-bundle', 'main.js');
 const BUNDLER = join(ROOT, 'scripts', 'build-cli.mjs');
-
-/** The first file below `dir` (depth first) that `stale` says is newer than its build. */
-function firstStale(dir: string, stale: (path: string) => boolean): string | undefined {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    const found = e.isDirectory() ? firstStale(p, stale) : stale(p) ? p : undefined;
-    if (found) return found;
-  }
-  return undefined;
-}
 
 /** A source file newer than its tsc output, or whose output is missing. */
 function staleOrMissing(): string | undefined {
@@ -36,9 +27,7 @@ function staleOrMissing(): string | undefined {
 /** A source file (or the bundler script, or package.json) newer than the bundle, or the bundle missing. */
 function bundleStale(): string | undefined {
   if (!existsSync(BUNDLE)) return BUNDLE;
-  const built = statSync(BUNDLE).mtimeMs;
-  const newer = (p: string): boolean => statSync(p).mtimeMs > built;
-  return [BUNDLER, join(ROOT, 'package.json')].find(newer) ?? firstStale(join(ROOT, 'src'), newer);
+  return newerThan(statSync(BUNDLE).mtimeMs, [BUNDLER, join(ROOT, 'package.json')], [join(ROOT, 'src')]);
 }
 
 export default function setup(): void {

@@ -3,6 +3,7 @@
  * snapshots of folders (so a test can prove nothing was written and no input changed), and the checks
  * of issue 5's contract for a refused run.
  */
+import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -24,7 +25,7 @@ import { runCli } from '../../src/cli/main.js';
 import { CONV3 } from '../helpers/exported-sge.js';
 
 /** Repository root, fixtures and the compiled entry point. */
-export const ROOT = resolve(new URL('../..', import.meta.url).pathname);
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const MODELS = join(ROOT, 'fixtures/models');
 export const RESNET13 = join(MODELS, 'mini_resnet_bottleneck_op13.onnx');
 export const RESNET13_PARAMS = join(MODELS, 'mini_resnet_bottleneck_op13.sge-g8-params.json');

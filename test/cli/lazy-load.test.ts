@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, tempFolder } from './helpers.js';
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MINI = join(ROOT, 'fixtures', 'models', 'mini_resnet_bottleneck_op13.onnx');
 const BUNDLE = join(ROOT, 'dist', 'cli-bundle');
 

@@ -1,10 +1,11 @@
 // copyMessage, the one shallow copy of a message: the copy encodes as the original does, unknown
 // fields included, and absent fields stay absent.
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { copyMessage, decodeModel, encodeModel } from '../../src/codec/index.js';
 
-const FIXTURE = new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url).pathname;
+const FIXTURE = fileURLToPath(new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url));
 
 /** The fixture with an unknown field appended to the ModelProto: field 1000, varint 1 (tag 8000 = c0 3e). */
 function withUnknownField(): Uint8Array {

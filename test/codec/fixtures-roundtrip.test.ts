@@ -1,5 +1,6 @@
 // Round trip of the project's fixtures (PyTorch exports, and an IR 13 model carrying fields from
 // future IR versions as raw bytes), cross-checked against protobufjs's own encoder.
+import { fileURLToPath } from 'node:url';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ import {
   makeInt64Tensor,
 } from '../../src/graph/factory.js';
 
-const ROOT = new URL('../../fixtures/', import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
 function filesUnder(dir: string, ext: string): string[] {
   const out: string[] = [];

@@ -3,6 +3,7 @@
 // then leaveWeightsInFile. Models: the project's fixtures and the ONNX backend corpus (subgraphs, fp16,
 // Constant nodes, unknown fields of future IR versions), a model saved with external data, and hand-made
 // bytes for the cases that must fall back to reading the whole file.
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,7 +25,7 @@ import { leaveWeightsInFile, referToFile, WEIGHT_IN_FILE_MIN_BYTES } from '../..
 import { lengthField, varintField } from './wire.js';
 
 const MIN = WEIGHT_IN_FILE_MIN_BYTES;
-const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const CORPUS = process.env.SGE_CORPUS_DIR ?? '/usr/share/libonnx-testdata/data';
 
 function onnxFiles(dir: string): string[] {

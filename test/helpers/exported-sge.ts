@@ -3,6 +3,7 @@
  * turn an exported block into a named near miss or move an export to opset 18 (where ReduceMean's axes
  * become an input). Every edit is written from what the block computes, not from the matcher.
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeModel } from '../../src/codec/decode.js';
@@ -14,7 +15,7 @@ import { makeAttribute, makeInt64Tensor, makeTensor } from '../../src/graph/fact
 import { runOrt } from './ort.js';
 import { readTensorPb } from './tensors.js';
 
-export const MODELS = new URL('../../fixtures/models/', import.meta.url).pathname;
+export const MODELS = fileURLToPath(new URL('../../fixtures/models/', import.meta.url));
 export const SGE13 = join(MODELS, 'mini_resnet_bottleneck_sge_g8_op13.onnx');
 export const SGE17 = join(MODELS, 'mini_resnet_bottleneck_sge_g8_op17.onnx');
 export const SGE13_STATIC = join(MODELS, 'mini_resnet_bottleneck_sge_g8_op13_static.onnx');

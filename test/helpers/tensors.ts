@@ -1,4 +1,5 @@
 /** Reading the fixtures' TensorProto `.pb` files (test-only: uses node:fs). */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { onnxRoot } from '../../src/codec/schema.js';
 import type { TensorProto } from '../../src/codec/types.js';
@@ -27,7 +28,7 @@ export interface SgeOpCase {
   readonly meta: { groups: number; shape: number[]; init: string; y_has_nan: boolean };
 }
 
-const SGE_OP_DIR = new URL('../../fixtures/sge-op/', import.meta.url).pathname;
+const SGE_OP_DIR = fileURLToPath(new URL('../../fixtures/sge-op/', import.meta.url));
 
 /** Names of the sge-op fixture cases. */
 export const SGE_OP_CASES = [

@@ -1,6 +1,7 @@
 // External data: tensors moved to a data file on request or past the size limit, references kept
 // valid when saving into another folder (checked by running the saved model in onnxruntime-node),
 // locations that are absolute or contain `..` never written, and loadExternal reading them back.
+import { fileURLToPath } from 'node:url';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -330,7 +331,7 @@ describe('external data', () => {
     const outDir = folder('efbig-data');
     const out = join(outDir, 'out.onnx');
     writeFileSync(out, 'previous');
-    const fixture = new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url).pathname;
+    const fixture = fileURLToPath(new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url));
     // Two 2 MiB initializers go to the data file; the limit is 1 MiB.
     const r = await runChild(
       'save-child.ts',

@@ -1,5 +1,6 @@
 // loadModel / saveModel on plain models: views of one buffer, streamed byte-exact writes, atomic
 // replacement (failure and interrupt leave the old file and no temporary file), errors naming paths.
+import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
@@ -10,8 +11,8 @@ import { InputError } from '../../src/errors.js';
 import { runChild } from './helpers/child.js';
 import { tempFolder } from './tmp.js';
 
-const FIXTURE = new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url).pathname;
-const IR13 = new URL('../../fixtures/ir13/mini_resnet_ir13_future_fields.onnx', import.meta.url).pathname;
+const FIXTURE = fileURLToPath(new URL('../../fixtures/models/mini_resnet_bottleneck_op13.onnx', import.meta.url));
+const IR13 = fileURLToPath(new URL('../../fixtures/ir13/mini_resnet_ir13_future_fields.onnx', import.meta.url));
 const ORIGINAL = readFileSync(FIXTURE);
 const dir = tempFolder('io');
 

@@ -9,6 +9,7 @@
 // by which the other blocks' fused form differs from their exported one.
 // SGE_FUSE_FUZZ_N sets the number of edited models (npm test: 40; .ci/run: 1,000); SGE_FUSE_FUZZ_SEED
 // replays a run, SGE_FUSE_FUZZ_ONLY=i one case of it.
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -31,7 +32,7 @@ const SEED = Number(process.env.SGE_FUSE_FUZZ_SEED ?? 0xf05e);
 /** Replays one case (its #index in a failure report). */
 const ONLY = process.env.SGE_FUSE_FUZZ_ONLY === undefined ? undefined : Number(process.env.SGE_FUSE_FUZZ_ONLY);
 
-const DIR = new URL('../../fixtures/fuse/', import.meta.url).pathname;
+const DIR = fileURLToPath(new URL('../../fixtures/fuse/', import.meta.url));
 /** One export of each implementation, opsets 11 to 18, dynamic and static, shared constants. */
 const BASES = [
   'pytorchinsight_op13_dyn_fold',

@@ -6,6 +6,7 @@
  * was and reported with the reason for its change; a fully fused model has the node count of the plain
  * network plus one per site; and strip(fuse(m)) computes the plain network's outputs (same weights).
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,7 +20,7 @@ import { FLOAT32_TOLERANCE } from '../../src/validate/compare.js';
 import { compareArrays } from '../helpers/compare.js';
 import { expectedOutput, nodeBytes, runOnTestData } from '../helpers/exported-sge.js';
 
-const DIR = new URL('../../fixtures/fuse/', import.meta.url).pathname;
+const DIR = fileURLToPath(new URL('../../fixtures/fuse/', import.meta.url));
 
 interface Block {
   scope: string;

@@ -2,6 +2,7 @@
  * The transform end to end: inject into models, run them in onnxruntime-node, compare with PyTorch's
  * outputs (fixtures) or with the float64 reference where the fixtures do not reach.
  */
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '../../src/codec/index.js';
@@ -24,7 +25,7 @@ import { compareArrays, describeComparison } from '../helpers/compare.js';
 import { loadSgeOpCase, readTensorPb, SGE_OP_CASES } from '../helpers/tensors.js';
 import { identityConvModel, seededUniform } from '../helpers/conv-models.js';
 
-const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
+const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const load = (p: string): ModelProto => decodeModel(new Uint8Array(readFileSync(FIXTURES + p)), { source: p });
 const F32 = { rtol: 1e-4, atol: 1e-5 };
 const MODES = ['function', 'inline'] as const;
